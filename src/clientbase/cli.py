@@ -1,0 +1,373 @@
+"""The `clientbase` command line: parses options, calls services, prints with Rich."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import os
+import sqlite3
+import sys
+from dataclasses import asdict
+from enum import StrEnum
+from typing import Annotated, Any
+
+import psycopg
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+
+from clientbase import __version__
+
+try:  # typer ≥ 0.26 vendors its own click; its exceptions live there
+    from typer._click import exceptions as cli_exc
+except ImportError:  # pragma: no cover - older typer uses click itself
+    from click import exceptions as cli_exc  # type: ignore[no-redef]
+from clientbase.core.filters import ClientFilter, ManagerFilter
+from clientbase.errors import EXIT_BAD_INPUT, ClientbaseError, DatabaseError
+from clientbase.services import catalog, database
+from clientbase.services.demo import DemoParams, create_demo
+
+app = typer.Typer(
+    name="clientbase",
+    help="clientbase: распределение клиентов, нагрузка, роли, ротация и KPI отдела продаж.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="База данных: создание и миграции схемы.", no_args_is_help=True)
+clients_app = typer.Typer(help="Клиенты: списки с фильтрами.", no_args_is_help=True)
+managers_app = typer.Typer(help="Менеджеры: списки с фильтрами и нагрузкой.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(clients_app, name="clients")
+app.add_typer(managers_app, name="managers")
+try:  # the file-mode command lands with the distribution engine
+    from clientbase.cli_assign import assign
+
+    app.command("assign")(assign)
+except ImportError:  # pragma: no cover
+    pass
+
+out = Console()
+err = Console(stderr=True)
+
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        help="Адрес базы (по умолчанию CLIENTBASE_DATABASE_URL или sqlite:///clientbase.db).",
+        show_default=False,
+    ),
+]
+
+
+class OutputFormat(StrEnum):
+    """How a list is printed."""
+
+    table = "table"
+    csv = "csv"
+
+
+@app.command()
+def version() -> None:
+    """Показать версию clientbase."""
+    out.print(f"clientbase {__version__}")
+
+
+@app.command()
+def demo(
+    db: DbOption = None,
+    clients: Annotated[int, typer.Option(help="Число клиентов.", min=1)] = 900,
+    managers: Annotated[
+        int, typer.Option(help="Число менеджеров по работе с клиентами (фермеров).", min=1)
+    ] = 10,
+    months: Annotated[int, typer.Option(help="Месяцев истории сделок.", min=1, max=120)] = 24,
+    seed: Annotated[int, typer.Option(help="Зерно генератора (воспроизводимость).", min=0)] = 42,
+    today: Annotated[
+        dt.datetime | None,
+        typer.Option(formats=["%Y-%m-%d"], help="Отчётная дата (по умолчанию сегодня)."),
+    ] = None,
+    replace: Annotated[
+        bool, typer.Option("--replace", help="Заменить данные, если база не пуста.")
+    ] = False,
+) -> None:
+    """Создать демо-компанию: оптовик цифровой техники с историей сделок и активностей."""
+    params = DemoParams(
+        clients=clients,
+        managers=managers,
+        months=months,
+        seed=seed,
+        today=today.date() if today else dt.date.today(),
+    )
+    params.check()
+    engine = database.open_database(db, create=True)
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    ) as progress:
+        task = progress.add_task("Генерация и запись демо-компании", total=10)
+
+        def step(table: str, rows: int) -> None:
+            progress.update(task, advance=1, description=f"{table}: {rows}")
+
+        summary = create_demo(engine, params, replace=replace, progress=step)
+    table = Table(title=f"Демо-компания создана за {summary.seconds:.1f} с")
+    table.add_column("Таблица")
+    table.add_column("Строк", justify="right")
+    for name, count in summary.counts.items():
+        table.add_row(name, f"{count:,}".replace(",", " "))
+    out.print(table)
+    out.print(f"База: {engine.url.render_as_string(hide_password=True)}")
+
+
+@db_app.command("upgrade")
+def db_upgrade(db: DbOption = None) -> None:
+    """Создать базу или обновить её схему до последней версии."""
+    engine = database.open_database(db, create=True)
+    out.print(f"Схема обновлена: {engine.url.render_as_string(hide_password=True)}")
+
+
+@db_app.command("current")
+def db_current(db: DbOption = None) -> None:
+    """Показать ревизию схемы базы и последнюю известную ревизию."""
+    from clientbase.db import migrate
+
+    url = database.resolve_url(db)
+    path = database.sqlite_path(url)
+    if path is not None and not path.exists():
+        raise DatabaseError(f"База данных {path} не найдена.")
+    from clientbase.db.engine import make_engine
+
+    engine = make_engine(url)
+    current = migrate.check_known(engine)
+    out.print(f"Ревизия базы: {current or '—'}; последняя: {migrate.head_revision(engine)}")
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:,.0f}".replace(",", " ")
+    return str(value)
+
+
+def _print_rows(rows: list[Any], columns: list[tuple[str, str]], fmt: OutputFormat) -> None:
+    if fmt is OutputFormat.csv:
+        writer = csv.writer(sys.stdout)
+        writer.writerow([name for name, _ in columns])
+        for row in rows:
+            data = asdict(row)
+            writer.writerow(["" if data[name] is None else data[name] for name, _ in columns])
+        return
+    table = Table()
+    for _, title in columns:
+        table.add_column(title, overflow="fold")
+    for row in rows:
+        data = asdict(row)
+        table.add_row(*(_cell(data[name]) for name, _ in columns))
+    out.print(table)
+
+
+RegionOpt = Annotated[str | None, typer.Option(help="Регион (география).")]
+IndustryOpt = Annotated[str | None, typer.Option(help="Отрасль.")]
+ProductOpt = Annotated[str | None, typer.Option("--product-line", help="Вид товара/услуги.")]
+ChannelOpt = Annotated[str | None, typer.Option(help="Канал распределения.")]
+OwnershipOpt = Annotated[str | None, typer.Option(help="Форма собственности.")]
+TierOpt = Annotated[str | None, typer.Option(help="Значимость: VIP, A, B, C.")]
+SearchOpt = Annotated[str | None, typer.Option(help="Поиск по названию, ИНН или e-mail.")]
+FormatOpt = Annotated[OutputFormat, typer.Option("--format", help="Вид вывода.")]
+
+
+class ClientStatusOpt(StrEnum):
+    """Client status choices."""
+
+    prospect = "prospect"
+    active = "active"
+    dormant = "dormant"
+    lost = "lost"
+
+
+class TierChoice(StrEnum):
+    """Tier choices."""
+
+    VIP = "VIP"
+    A = "A"
+    B = "B"
+    C = "C"
+
+
+class RoleGroupChoice(StrEnum):
+    """Role group choices."""
+
+    hunter = "hunter"
+    farmer = "farmer"
+    service = "service"
+    admin = "admin"
+    head = "head"
+
+
+CLIENT_COLUMNS = [
+    ("id", "ID"),
+    ("name", "Клиент"),
+    ("region", "Регион"),
+    ("industry", "Отрасль"),
+    ("product_line", "Товар"),
+    ("channel", "Канал"),
+    ("ownership", "Собственность"),
+    ("tier", "Знач."),
+    ("status", "Статус"),
+    ("potential", "Потенциал"),
+    ("owner", "Ответственный"),
+]
+MANAGER_COLUMNS = [
+    ("id", "ID"),
+    ("name", "Менеджер"),
+    ("role_group", "Группа"),
+    ("team", "Команда"),
+    ("grade", "Грейд"),
+    ("regions", "Регионы"),
+    ("tiers", "Значимость"),
+    ("ownerships", "Собственность"),
+    ("clients", "Клиентов"),
+]
+
+
+@clients_app.command("list")
+def clients_list(
+    db: DbOption = None,
+    region: RegionOpt = None,
+    industry: IndustryOpt = None,
+    product_line: ProductOpt = None,
+    channel: ChannelOpt = None,
+    ownership: OwnershipOpt = None,
+    tier: Annotated[TierChoice | None, typer.Option(help="Значимость.")] = None,
+    status: Annotated[ClientStatusOpt | None, typer.Option(help="Статус клиента.")] = None,
+    owner: Annotated[int | None, typer.Option(help="ID ответственного менеджера.")] = None,
+    search: SearchOpt = None,
+    limit: Annotated[int, typer.Option(help="Сколько строк показать.", min=1)] = 50,
+    offset: Annotated[int, typer.Option(help="Сколько строк пропустить.", min=0)] = 0,
+    fmt: FormatOpt = OutputFormat.table,
+) -> None:
+    """Список клиентов с фильтрами по каждому принципу сегментации."""
+    engine = database.open_database(db)
+    f = ClientFilter(
+        region=region,
+        industry=industry,
+        product_line=product_line,
+        channel=channel,
+        ownership=ownership,
+        tier=tier.value if tier else None,
+        status=status.value if status else None,
+        owner_id=owner,
+        search=search,
+    )
+    page = catalog.list_clients(engine, f, limit=limit, offset=offset)
+    _print_rows(page.rows, CLIENT_COLUMNS, fmt)
+    if fmt is OutputFormat.table:
+        out.print(f"Показано {len(page.rows)} из {page.total} (с {offset + 1}).")
+
+
+@managers_app.command("list")
+def managers_list(
+    db: DbOption = None,
+    role_group: Annotated[
+        RoleGroupChoice | None, typer.Option("--role-group", help="Группа ролей.")
+    ] = None,
+    team: Annotated[str | None, typer.Option(help="Команда / отдел.")] = None,
+    active: Annotated[
+        bool | None, typer.Option("--active/--inactive", help="Только активные / неактивные.")
+    ] = None,
+    region: RegionOpt = None,
+    industry: IndustryOpt = None,
+    product_line: ProductOpt = None,
+    channel: ChannelOpt = None,
+    ownership: OwnershipOpt = None,
+    tier: TierOpt = None,
+    search: SearchOpt = None,
+    fmt: FormatOpt = OutputFormat.table,
+) -> None:
+    """Список менеджеров с допустимыми сегментами и числом клиентов."""
+    engine = database.open_database(db)
+    f = ManagerFilter(
+        role_group=role_group.value if role_group else None,
+        team=team,
+        active=active,
+        region=region,
+        industry=industry,
+        product_line=product_line,
+        channel=channel,
+        ownership=ownership,
+        tier=tier,
+        search=search,
+    )
+    rows = catalog.list_managers(engine, f)
+    _print_rows(rows, MANAGER_COLUMNS, fmt)
+    if fmt is OutputFormat.table:
+        out.print(f"Менеджеров: {len(rows)}.")
+
+
+@app.command()
+def serve(
+    db: DbOption = None,
+    host: Annotated[str, typer.Option(help="Адрес, на котором слушать.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Порт.", min=1, max=65535)] = 8000,
+) -> None:
+    """Запустить веб-приложение (по умолчанию на http://127.0.0.1:8000)."""
+    import uvicorn
+
+    from clientbase.web.app import create_app
+
+    engine = database.open_database(db)
+    out.print(f"clientbase: http://{host}:{port}/  (Ctrl+C — остановить)")
+    uvicorn.run(create_app(engine), host=host, port=port, log_level="warning")
+
+
+def _fail(message: str, code: int) -> int:
+    err.print(f"[bold red]Ошибка:[/] {message}", highlight=False, soft_wrap=True)
+    return code
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: run the CLI; every user-facing failure becomes one line and an exit code."""
+    command = typer.main.get_command(app)
+    try:
+        result = command.main(
+            args=argv if argv is not None else sys.argv[1:],
+            prog_name="clientbase",
+            standalone_mode=False,
+        )
+    except ClientbaseError as exc:
+        return _fail(exc.message, exc.exit_code)
+    except cli_exc.NoArgsIsHelpError as exc:
+        err.print(exc.format_message() if hasattr(exc, "format_message") else str(exc))
+        return 0
+    except cli_exc.UsageError as exc:
+        hint = f" (см. `{exc.ctx.command_path} --help`)" if exc.ctx else ""
+        return _fail(exc.format_message() + hint, EXIT_BAD_INPUT)
+    except typer.Abort:
+        return _fail("прервано.", 130)
+    except cli_exc.ClickException as exc:
+        return _fail(exc.format_message(), EXIT_BAD_INPUT)
+    except OperationalError as exc:
+        return _fail(f"база данных недоступна: {str(exc.orig).splitlines()[0]}", 1)
+    except (SQLAlchemyError, sqlite3.Error, psycopg.Error) as exc:
+        if os.environ.get("CLIENTBASE_DEBUG"):
+            raise
+        return _fail(f"ошибка базы данных: {str(exc).splitlines()[0]}", 1)
+    except KeyboardInterrupt:
+        return _fail("прервано.", 130)
+    return result if isinstance(result, int) else 0
+
+
+def run() -> None:
+    """Console-script wrapper."""
+    sys.exit(main())
+
+
+__all__ = ["app", "main", "run"]

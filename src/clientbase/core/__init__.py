@@ -1,0 +1,1 @@
+"""Pure domain logic: no database, HTTP or file access here."""

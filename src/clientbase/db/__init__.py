@@ -1,0 +1,1 @@
+"""Database edge: tables, engine, migrations, repositories, unit of work."""

@@ -1,0 +1,169 @@
+"""All queries over clients and managers live here."""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from clientbase.core.filters import ClientFilter, ClientRow, ManagerFilter, ManagerRow
+from clientbase.core.types import Role
+from clientbase.db.tables import Client, Manager, Responsibility
+
+
+def _ci_equals(column: ColumnElement[str | None], value: str) -> ColumnElement[bool]:
+    return func.lower(column) == value.lower()
+
+
+class ClientRepository:
+    """Reads of clients with their owner."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def _filtered(self, f: ClientFilter) -> Select[tuple[Client, int | None, str | None]]:
+        acct = aliased(Responsibility)
+        hunt = aliased(Responsibility)
+        owner = aliased(Manager)
+        owner_id = func.coalesce(acct.manager_id, hunt.manager_id)
+        stmt = (
+            select(Client, owner_id.label("owner_id"), owner.name)
+            .outerjoin(
+                acct,
+                and_(
+                    acct.client_id == Client.id,
+                    acct.role == Role.ACCOUNT.value,
+                    acct.until.is_(None),
+                ),
+            )
+            .outerjoin(
+                hunt,
+                and_(
+                    hunt.client_id == Client.id,
+                    hunt.role == Role.ACQUISITION.value,
+                    hunt.until.is_(None),
+                ),
+            )
+            .outerjoin(owner, owner.id == owner_id)
+        )
+        conditions: list[ColumnElement[bool]] = []
+        for field in ("region", "industry", "channel", "ownership", "tier", "status"):
+            value = getattr(f, field)
+            if value:
+                conditions.append(_ci_equals(getattr(Client, field), value))
+        if f.product_line:
+            conditions.append(func.lower(Client.product_line).contains(f.product_line.lower()))
+        if f.owner_id is not None:
+            conditions.append(owner_id == f.owner_id)
+        if f.search:
+            like = f"%{f.search.lower()}%"
+            conditions.append(
+                or_(func.lower(Client.name).like(like), Client.tax_id.like(f"%{f.search}%"))
+            )
+        return stmt.where(*conditions)
+
+    def list(self, f: ClientFilter, *, limit: int = 50, offset: int = 0) -> list[ClientRow]:
+        """A page of clients matching the filter, ordered by potential then name."""
+        stmt = (
+            self._filtered(f)
+            .order_by(Client.potential.desc(), Client.name, Client.id)
+            .limit(limit)
+            .offset(offset)
+        )
+        rows = []
+        for client, owner_id, owner_name in self.session.execute(stmt):
+            rows.append(
+                ClientRow(
+                    id=client.id,
+                    name=client.name,
+                    region=client.region,
+                    city=client.city,
+                    industry=client.industry,
+                    product_line=client.product_line,
+                    channel=client.channel,
+                    ownership=client.ownership,
+                    tier=client.tier,
+                    status=client.status,
+                    potential=float(client.potential),
+                    revenue_12m=float(client.revenue_12m),
+                    last_purchase=client.last_purchase.isoformat()
+                    if client.last_purchase
+                    else None,
+                    owner_id=owner_id,
+                    owner=owner_name,
+                    locked=client.locked,
+                )
+            )
+        return rows
+
+    def count(self, f: ClientFilter) -> int:
+        """How many clients match the filter."""
+        sub = self._filtered(f).subquery()
+        return int(self.session.scalar(select(func.count()).select_from(sub)) or 0)
+
+
+def _allows(column: ColumnElement[str], value: str) -> ColumnElement[bool]:
+    """A `;`-separated list column allows `value` when it holds `*` or the value itself."""
+    padded = func.lower(";" + column + ";")
+    return or_(column == "*", padded.contains(f";{value.lower()};"))
+
+
+class ManagerRepository:
+    """Reads of managers with their current number of clients."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def list(self, f: ManagerFilter) -> list[ManagerRow]:
+        """Managers matching the filter, with the number of clients they hold."""
+        load = (
+            select(Responsibility.manager_id, func.count(func.distinct(Responsibility.client_id)))
+            .where(Responsibility.until.is_(None))
+            .group_by(Responsibility.manager_id)
+            .subquery()
+        )
+        stmt = select(Manager, func.coalesce(load.c[1], 0)).outerjoin(
+            load, load.c.manager_id == Manager.id
+        )
+        conditions: list[ColumnElement[bool]] = []
+        if f.role_group:
+            conditions.append(Manager.role_group == f.role_group.lower())
+        if f.team:
+            conditions.append(_ci_equals(Manager.team, f.team))
+        if f.active is not None:
+            conditions.append(Manager.active.is_(f.active))
+        for field, column in (
+            ("region", Manager.regions),
+            ("industry", Manager.industries),
+            ("product_line", Manager.product_lines),
+            ("channel", Manager.channels),
+            ("ownership", Manager.ownerships),
+            ("tier", Manager.tiers),
+        ):
+            value = getattr(f, field)
+            if value:
+                conditions.append(_allows(column, value))
+        if f.search:
+            like = f"%{f.search.lower()}%"
+            conditions.append(
+                or_(func.lower(Manager.name).like(like), func.lower(Manager.email).like(like))
+            )
+        stmt = stmt.where(*conditions).order_by(Manager.role_group, Manager.name, Manager.id)
+        return [
+            ManagerRow(
+                id=m.id,
+                name=m.name,
+                email=m.email,
+                role_group=m.role_group,
+                team=m.team,
+                grade=m.grade,
+                active=m.active,
+                regions=m.regions,
+                industries=m.industries,
+                product_lines=m.product_lines,
+                channels=m.channels,
+                ownerships=m.ownerships,
+                tiers=m.tiers,
+                clients=int(n),
+            )
+            for m, n in self.session.execute(stmt)
+        ]

@@ -1,0 +1,330 @@
+"""SQLAlchemy tables of the neutral data model (SPEC §2)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+    func,
+    text,
+    true,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# Stable constraint names so that Alembic batch mode can alter tables on SQLite.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+Money = Numeric(16, 2, asdecimal=False)
+
+
+class Base(DeclarativeBase):
+    """Declarative base with the naming convention."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON}
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+class ImportedMixin:
+    """`(source, external_id)` of an imported row; unique per table so re-imports upsert."""
+
+    source: Mapped[str] = mapped_column(String(40), default="manual", server_default="manual")
+    external_id: Mapped[str | None] = mapped_column(String(120))
+
+
+class Manager(ImportedMixin, Base):
+    """A salesperson, service engineer, administrator or head of sales."""
+
+    __tablename__ = "managers"
+    __table_args__ = (
+        UniqueConstraint("source", "external_id"),
+        CheckConstraint(
+            "role_group IN ('hunter','farmer','service','admin','head')", name="role_group"
+        ),
+        CheckConstraint("grade BETWEEN 1 AND 5", name="grade"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(200), index=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    team: Mapped[str | None] = mapped_column(String(120))
+    role_group: Mapped[str] = mapped_column(String(20))
+    grade: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    experience_years: Mapped[float | None] = mapped_column(Float)
+    capacity_override: Mapped[int | None] = mapped_column(Integer)
+    hours: Mapped[float | None] = mapped_column(Float)
+    # Capacity drivers of SPEC §3, each 1–5; None = the documented default.
+    complexity: Mapped[int | None] = mapped_column(Integer)
+    readiness: Mapped[int | None] = mapped_column(Integer)
+    support: Mapped[int | None] = mapped_column(Integer)
+    tools: Mapped[int | None] = mapped_column(Integer)
+    # Allowed segment values per principle, `;`-separated, `*` = any.
+    regions: Mapped[str] = mapped_column(Text, default="*", server_default="*")
+    industries: Mapped[str] = mapped_column(Text, default="*", server_default="*")
+    product_lines: Mapped[str] = mapped_column(Text, default="*", server_default="*")
+    channels: Mapped[str] = mapped_column(Text, default="*", server_default="*")
+    ownerships: Mapped[str] = mapped_column(Text, default="*", server_default="*")
+    tiers: Mapped[str] = mapped_column(Text, default="*", server_default="*")
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    created_at: Mapped[dt.datetime] = mapped_column(
+        DateTime, default=_now, server_default=func.now()
+    )
+    updated_at: Mapped[dt.datetime] = mapped_column(
+        DateTime, default=_now, onupdate=_now, server_default=func.now()
+    )
+
+
+class Absence(Base):
+    """A period when a manager takes no new clients (vacation, sick leave)."""
+
+    __tablename__ = "absences"
+    __table_args__ = (CheckConstraint("end_date >= start_date", name="dates"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    manager_id: Mapped[int] = mapped_column(ForeignKey("managers.id", ondelete="CASCADE"))
+    start_date: Mapped[dt.date] = mapped_column(Date)
+    end_date: Mapped[dt.date] = mapped_column(Date)
+    reason: Mapped[str | None] = mapped_column(String(200))
+
+
+class Client(ImportedMixin, Base):
+    """A company or person the firm sells to."""
+
+    __tablename__ = "clients"
+    __table_args__ = (
+        UniqueConstraint("source", "external_id"),
+        CheckConstraint("tier IN ('VIP','A','B','C')", name="tier"),
+        CheckConstraint("status IN ('prospect','active','dormant','lost')", name="status"),
+        CheckConstraint("potential >= 0", name="potential"),
+        Index("ix_clients_segment", "region", "industry", "channel", "ownership"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(300), index=True)
+    tax_id: Mapped[str | None] = mapped_column(String(12), index=True)
+    region: Mapped[str | None] = mapped_column(String(120))
+    city: Mapped[str | None] = mapped_column(String(120))
+    industry: Mapped[str | None] = mapped_column(String(120))
+    product_line: Mapped[str | None] = mapped_column(String(300))
+    channel: Mapped[str | None] = mapped_column(String(120))
+    ownership: Mapped[str | None] = mapped_column(String(120))
+    tier: Mapped[str] = mapped_column(String(3), default="C", server_default="C")
+    tier_given: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    potential: Mapped[float] = mapped_column(Money, default=0.0, server_default="0")
+    revenue_12m: Mapped[float] = mapped_column(Money, default=0.0, server_default="0")
+    hours: Mapped[float | None] = mapped_column(Float)
+    first_purchase: Mapped[dt.date | None] = mapped_column(Date)
+    last_purchase: Mapped[dt.date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(10), default="prospect", server_default="prospect")
+    locked: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    created_at: Mapped[dt.datetime] = mapped_column(
+        DateTime, default=_now, server_default=func.now()
+    )
+    updated_at: Mapped[dt.datetime] = mapped_column(
+        DateTime, default=_now, onupdate=_now, server_default=func.now()
+    )
+
+
+class Responsibility(Base):
+    """Client × role → manager for a period; the client team with its history."""
+
+    __tablename__ = "responsibilities"
+    __table_args__ = (
+        CheckConstraint("role IN ('acquisition','sales','account','service','admin')", name="role"),
+        # At most one active responsible per client and role (SPEC §2).
+        Index(
+            "uq_responsibilities_active",
+            "client_id",
+            "role",
+            unique=True,
+            sqlite_where=text("until IS NULL"),
+            postgresql_where=text("until IS NULL"),
+        ),
+        Index("ix_responsibilities_manager_active", "manager_id", "role", "until"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"))
+    role: Mapped[str] = mapped_column(String(12))
+    manager_id: Mapped[int] = mapped_column(ForeignKey("managers.id"))
+    since: Mapped[dt.date] = mapped_column(Date)
+    until: Mapped[dt.date | None] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(String(200), default="manual")
+
+
+class Deal(ImportedMixin, Base):
+    """A sale opportunity with its outcome."""
+
+    __tablename__ = "deals"
+    __table_args__ = (
+        UniqueConstraint("source", "external_id"),
+        CheckConstraint("outcome IN ('open','won','lost')", name="outcome"),
+        CheckConstraint("amount >= 0", name="amount"),
+        Index("ix_deals_client_closed", "client_id", "closed"),
+        Index("ix_deals_manager_closed", "manager_id", "closed"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"))
+    manager_id: Mapped[int | None] = mapped_column(ForeignKey("managers.id"))
+    amount: Mapped[float] = mapped_column(Money, default=0.0)
+    currency: Mapped[str] = mapped_column(String(3), default="RUB", server_default="RUB")
+    created: Mapped[dt.date] = mapped_column(Date)
+    closed: Mapped[dt.date | None] = mapped_column(Date)
+    outcome: Mapped[str] = mapped_column(String(5), default="open", server_default="open")
+    stage: Mapped[str | None] = mapped_column(String(120))
+    product_line: Mapped[str | None] = mapped_column(String(120))
+
+
+class Activity(ImportedMixin, Base):
+    """A call, meeting, e-mail, task or inbound request."""
+
+    __tablename__ = "activities"
+    __table_args__ = (
+        UniqueConstraint("source", "external_id"),
+        CheckConstraint("type IN ('call','meeting','email','task','inbound')", name="type"),
+        Index("ix_activities_client_started", "client_id", "started"),
+        Index("ix_activities_manager_started", "manager_id", "started"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int | None] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"))
+    manager_id: Mapped[int | None] = mapped_column(ForeignKey("managers.id"))
+    type: Mapped[str] = mapped_column(String(10))
+    direction: Mapped[str | None] = mapped_column(String(8))
+    started: Mapped[dt.datetime] = mapped_column(DateTime)
+    ended: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    completed: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    due: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class PlanTarget(ImportedMixin, Base):
+    """Sales plan of a manager for a period (`2026`, `2026-Q3`, `2026-10`)."""
+
+    __tablename__ = "plan_targets"
+    __table_args__ = (
+        UniqueConstraint("source", "external_id"),
+        UniqueConstraint("manager_id", "period"),
+        CheckConstraint("amount >= 0", name="amount"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    manager_id: Mapped[int] = mapped_column(ForeignKey("managers.id", ondelete="CASCADE"))
+    period: Mapped[str] = mapped_column(String(7))
+    amount: Mapped[float] = mapped_column(Money)
+    count: Mapped[int | None] = mapped_column(Integer)
+
+
+class Survey(ImportedMixin, Base):
+    """A client's satisfaction score for a manager (CSAT 1–5 or NPS 0–10)."""
+
+    __tablename__ = "surveys"
+    __table_args__ = (
+        UniqueConstraint("source", "external_id"),
+        CheckConstraint("scale IN ('csat','nps')", name="scale"),
+        CheckConstraint(
+            "(scale = 'csat' AND score BETWEEN 1 AND 5)"
+            " OR (scale = 'nps' AND score BETWEEN 0 AND 10)",
+            name="score",
+        ),
+        CheckConstraint("kind IN ('survey','mystery_shopping','call_review')", name="kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int | None] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"))
+    manager_id: Mapped[int] = mapped_column(ForeignKey("managers.id", ondelete="CASCADE"))
+    date: Mapped[dt.date] = mapped_column(Date)
+    scale: Mapped[str] = mapped_column(String(4))
+    score: Mapped[float] = mapped_column(Float)
+    kind: Mapped[str] = mapped_column(String(20), default="survey", server_default="survey")
+    comment: Mapped[str | None] = mapped_column(Text)
+
+
+class ColleagueFeedback(ImportedMixin, Base):
+    """A colleague's score of a manager (1–5)."""
+
+    __tablename__ = "colleague_feedback"
+    __table_args__ = (
+        UniqueConstraint("source", "external_id"),
+        CheckConstraint("score BETWEEN 1 AND 5", name="score"),
+        CheckConstraint("from_manager_id <> to_manager_id", name="not_self"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    from_manager_id: Mapped[int] = mapped_column(ForeignKey("managers.id", ondelete="CASCADE"))
+    to_manager_id: Mapped[int] = mapped_column(ForeignKey("managers.id", ondelete="CASCADE"))
+    date: Mapped[dt.date] = mapped_column(Date)
+    score: Mapped[float] = mapped_column(Float)
+    comment: Mapped[str | None] = mapped_column(Text)
+
+
+class ChangeHistory(Base):
+    """Who changed an owner, role, segment or tier field, when, from what to what, and why."""
+
+    __tablename__ = "change_history"
+    __table_args__ = (Index("ix_change_history_entity", "entity", "entity_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entity: Mapped[str] = mapped_column(String(30))
+    entity_id: Mapped[int] = mapped_column(Integer)
+    field: Mapped[str] = mapped_column(String(60))
+    old_value: Mapped[str | None] = mapped_column(Text)
+    new_value: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(String(200))
+    actor: Mapped[str] = mapped_column(String(120), default="system")
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now, server_default=func.now())
+
+
+class ImportBatch(Base):
+    """One import of one file: where it came from and what it did."""
+
+    __tablename__ = "import_batches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(String(40))
+    entity: Mapped[str] = mapped_column(String(30))
+    filename: Mapped[str | None] = mapped_column(String(500))
+    started_at: Mapped[dt.datetime] = mapped_column(
+        DateTime, default=_now, server_default=func.now()
+    )
+    inserted: Mapped[int] = mapped_column(Integer, default=0)
+    updated: Mapped[int] = mapped_column(Integer, default=0)
+    unchanged: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(20), default="done")
+    details: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class AppMeta(Base):
+    """Key/value facts about this database (e.g. how the demo was generated)."""
+
+    __tablename__ = "app_meta"
+
+    key: Mapped[str] = mapped_column(String(60), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)

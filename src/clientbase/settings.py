@@ -1,0 +1,29 @@
+"""Settings from the environment (prefix CLIENTBASE_) and a `.env` file."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite:///clientbase.db"
+
+
+class Settings(BaseSettings):
+    """Runtime settings of clientbase."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="CLIENTBASE_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    database_url: str = DEFAULT_DATABASE_URL
+    host: str = "127.0.0.1"
+    port: int = 8000
+    language: str = "ru"
+    sqlite_busy_timeout_ms: int = 30_000
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Settings read once per process."""
+    return Settings()

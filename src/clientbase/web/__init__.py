@@ -1,0 +1,1 @@
+"""Web edge: FastAPI app, routes, templates and vendored static files."""
