@@ -16,6 +16,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from clientbase import __version__
@@ -27,7 +28,7 @@ except ImportError:  # pragma: no cover - older typer uses click itself
 from clientbase.core.filters import ClientFilter, ManagerFilter
 from clientbase.errors import EXIT_BAD_INPUT, ClientbaseError, DatabaseError
 from clientbase.services import catalog, database
-from clientbase.services.demo import DemoParams, create_demo
+from clientbase.services.demo import DemoParams, create_demo, create_demo_file
 
 app = typer.Typer(
     name="clientbase",
@@ -101,7 +102,8 @@ def demo(
         today=today.date() if today else dt.date.today(),
     )
     params.check()
-    engine = database.open_database(db, create=True)
+    url = database.resolve_url(db)
+    path = database.sqlite_path(url)
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -116,14 +118,20 @@ def demo(
         def step(table: str, rows: int) -> None:
             progress.update(task, advance=1, description=f"{table}: {rows}")
 
-        summary = create_demo(engine, params, replace=replace, progress=step)
+        if path is not None and not path.exists():
+            if not path.parent.exists():
+                raise DatabaseError(f"Папка {path.parent} для базы данных не существует.")
+            summary = create_demo_file(path, params, progress=step)
+        else:
+            engine = database.open_database(url, create=True)
+            summary = create_demo(engine, params, replace=replace, progress=step)
     table = Table(title=f"Демо-компания создана за {summary.seconds:.1f} с")
     table.add_column("Таблица")
     table.add_column("Строк", justify="right")
     for name, count in summary.counts.items():
         table.add_row(name, f"{count:,}".replace(",", " "))
     out.print(table)
-    out.print(f"База: {engine.url.render_as_string(hide_password=True)}")
+    out.print(f"База: {make_url(url).render_as_string(hide_password=True)}")
 
 
 @db_app.command("upgrade")

@@ -19,7 +19,9 @@ class ClientPage:
     total: int
 
 
-def list_clients(engine: Engine, f: ClientFilter, *, limit: int = 50, offset: int = 0) -> ClientPage:
+def list_clients(
+    engine: Engine, f: ClientFilter, *, limit: int = 50, offset: int = 0
+) -> ClientPage:
     """Clients matching the filter, a page at a time."""
     with UnitOfWork(engine) as uow:
         repo = ClientRepository(uow.session)

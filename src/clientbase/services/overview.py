@@ -26,7 +26,9 @@ def company_overview(engine: Engine) -> Overview:
     """Counts of managers, clients by status and tier, deals and activities."""
     with UnitOfWork(engine) as uow:
         s = uow.session
-        by_status = dict(s.execute(select(Client.status, func.count()).group_by(Client.status)).tuples())
+        by_status = dict(
+            s.execute(select(Client.status, func.count()).group_by(Client.status)).tuples()
+        )
         by_tier = dict(s.execute(select(Client.tier, func.count()).group_by(Client.tier)).tuples())
         return Overview(
             managers=int(s.scalar(select(func.count()).select_from(Manager)) or 0),

@@ -1,0 +1,5 @@
+"""`python -m clientbase` runs the CLI."""
+
+from clientbase.cli import run
+
+run()
