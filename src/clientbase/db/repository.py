@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import QueryableAttribute, Session, aliased
 
 from clientbase.core.filters import ClientFilter, ClientRow, ManagerFilter, ManagerRow
 from clientbase.core.types import Role
 from clientbase.db.tables import Client, Manager, Responsibility
 
+Column = ColumnElement[Any] | QueryableAttribute[Any]
 
-def _ci_equals(column: ColumnElement[str | None], value: str) -> ColumnElement[bool]:
+
+def _ci_equals(column: Column, value: str) -> ColumnElement[bool]:
     return func.lower(column) == value.lower()
 
 
@@ -20,7 +24,7 @@ class ClientRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def _filtered(self, f: ClientFilter) -> Select[tuple[Client, int | None, str | None]]:
+    def _filtered(self, f: ClientFilter) -> Select[Client, int | None, str | None]:
         acct = aliased(Responsibility)
         hunt = aliased(Responsibility)
         owner = aliased(Manager)
@@ -101,7 +105,7 @@ class ClientRepository:
         return int(self.session.scalar(select(func.count()).select_from(sub)) or 0)
 
 
-def _allows(column: ColumnElement[str], value: str) -> ColumnElement[bool]:
+def _allows(column: Column, value: str) -> ColumnElement[bool]:
     """A `;`-separated list column allows `value` when it holds `*` or the value itself."""
     padded = func.lower(";" + column + ";")
     return or_(column == "*", padded.contains(f";{value.lower()};"))

@@ -230,7 +230,8 @@ def _date_lookup(days: np.ndarray) -> np.ndarray:
     text = np.array(
         [(EPOCH + dt.timedelta(days=d)).isoformat() for d in range(lo, hi + 1)], dtype=object
     )
-    return text[days - lo]
+    picked: np.ndarray = text[days - lo]
+    return picked
 
 
 TIME_OF_DAY = np.array(
@@ -738,7 +739,7 @@ def generate(p: DemoParams) -> DemoData:
         a_client_out,
         a_mgr.tolist(),
         types.tolist(),
-        np.where(direction == "", None, direction.astype(object)).tolist(),
+        [d or None for d in direction.tolist()],
         _datetime_str(a_start),
         [e if ok else None for e, ok in zip(ended_s, completed.tolist(), strict=True)],
         completed.tolist(),

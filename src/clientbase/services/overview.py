@@ -26,10 +26,14 @@ def company_overview(engine: Engine) -> Overview:
     """Counts of managers, clients by status and tier, deals and activities."""
     with UnitOfWork(engine) as uow:
         s = uow.session
-        by_status = dict(
-            s.execute(select(Client.status, func.count()).group_by(Client.status)).tuples()
-        )
-        by_tier = dict(s.execute(select(Client.tier, func.count()).group_by(Client.tier)).tuples())
+        by_status: dict[str, int] = {
+            status: int(n)
+            for status, n in s.execute(select(Client.status, func.count()).group_by(Client.status))
+        }
+        by_tier: dict[str, int] = {
+            tier: int(n)
+            for tier, n in s.execute(select(Client.tier, func.count()).group_by(Client.tier))
+        }
         return Overview(
             managers=int(s.scalar(select(func.count()).select_from(Manager)) or 0),
             clients=sum(by_status.values()),
