@@ -79,7 +79,11 @@ def _seed(session: Session) -> dict[str, object]:
         ),
         "plan_targets": t.PlanTarget(manager_id=farmer.id, period="2026-01", amount=500_000.0),
         "surveys": t.Survey(
-            client_id=client.id, manager_id=farmer.id, date=dt.date(2026, 2, 1), scale="nps", score=9
+            client_id=client.id,
+            manager_id=farmer.id,
+            date=dt.date(2026, 2, 1),
+            scale="nps",
+            score=9,
         ),
         "colleague_feedback": t.ColleagueFeedback(
             from_manager_id=head.id, to_manager_id=farmer.id, date=dt.date(2026, 2, 1), score=4
@@ -160,9 +164,7 @@ def test_one_client_has_at_most_one_active_responsible_per_role(engine: Engine) 
 
 def test_foreign_keys_are_enforced(engine: Engine) -> None:
     with Session(engine) as session:
-        session.add(
-            t.Deal(client_id=999, amount=1.0, created=dt.date(2026, 1, 1), outcome="open")
-        )
+        session.add(t.Deal(client_id=999, amount=1.0, created=dt.date(2026, 1, 1), outcome="open"))
         with pytest.raises(IntegrityError):
             session.commit()
 

@@ -126,14 +126,18 @@ def test_status_follows_the_last_purchase(company: DemoData) -> None:
 def test_over_loaded_managers_leave_clients_uncontacted(company: DemoData) -> None:
     """Buried clients: the busiest managers have the lowest 30-day coverage."""
     active = [
-        r for r in rows(company, "responsibilities") if r["until"] is None and r["role"] == "account"
+        r
+        for r in rows(company, "responsibilities")
+        if r["until"] is None and r["role"] == "account"
     ]
     book: dict[int, set[int]] = defaultdict(set)
     for r in active:
         book[r["manager_id"]].add(r["client_id"])
     cutoff = f"{TODAY - dt.timedelta(days=30)}"
     touched = {
-        (a["manager_id"], a["client_id"]) for a in rows(company, "activities") if a["started"] >= cutoff
+        (a["manager_id"], a["client_id"])
+        for a in rows(company, "activities")
+        if a["started"] >= cutoff
     }
     coverage = {
         m: sum((m, c) in touched for c in clients) / len(clients)
