@@ -44,7 +44,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(clients_app, name="clients")
 app.add_typer(managers_app, name="managers")
 try:  # the file-mode command lands with the distribution engine
-    from clientbase.cli_assign import assign
+    from clientbase.cli_assign import assign  # type: ignore[import-not-found, unused-ignore]
 
     app.command("assign")(assign)
 except ImportError:  # pragma: no cover
