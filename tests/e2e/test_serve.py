@@ -46,7 +46,10 @@ def test_serve_shows_the_demo_company_on_localhost(tmp_path: Path) -> None:
         assert '<b id="clients-count">200</b>' in page.text
         managers = httpx.get(base + "/api/managers", timeout=10).json()
         assert any(m["role_group"] == "head" for m in managers)
-        assert any(m["name"] in page.text for m in managers)
+        managers_page = httpx.get(base + "/managers", timeout=10).text
+        assert all(m["name"] in managers_page for m in managers)
+        script = httpx.get(base + "/static/vendor/htmx-2.0.11.min.js", timeout=10)
+        assert script.status_code == 200 and "htmx" in script.text
         clients = httpx.get(base + "/api/clients?tier=VIP&limit=5", timeout=10).json()
         assert clients["total"] >= 1 and all(c["tier"] == "VIP" for c in clients["rows"])
     finally:

@@ -18,6 +18,9 @@ class ClientFilter:
     status: str | None = None
     owner_id: int | None = None
     search: str | None = None
+    client_id: int | None = None
+    sort: str = "potential"
+    descending: bool = True
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,13 +9,26 @@ from sqlalchemy.orm import QueryableAttribute, Session, aliased
 
 from clientbase.core.filters import ClientFilter, ClientRow, ManagerFilter, ManagerRow
 from clientbase.core.types import Role
-from clientbase.db.tables import Client, Manager, Responsibility
+from clientbase.db.tables import Activity, ChangeHistory, Client, Deal, Manager, Responsibility
 
 Column = ColumnElement[Any] | QueryableAttribute[Any]
 
 
 def _ci_equals(column: Column, value: str) -> ColumnElement[bool]:
     return func.lower(column) == value.lower()
+
+
+# Columns a client list may be sorted by (name in the UI/API → column).
+SORTABLE: dict[str, Any] = {
+    "name": Client.name,
+    "region": Client.region,
+    "industry": Client.industry,
+    "tier": Client.tier,
+    "status": Client.status,
+    "potential": Client.potential,
+    "revenue_12m": Client.revenue_12m,
+    "last_purchase": Client.last_purchase,
+}
 
 
 class ClientRepository:
@@ -58,6 +71,8 @@ class ClientRepository:
             conditions.append(func.lower(Client.product_line).contains(f.product_line.lower()))
         if f.owner_id is not None:
             conditions.append(owner_id == f.owner_id)
+        if f.client_id is not None:
+            conditions.append(Client.id == f.client_id)
         if f.search:
             like = f"%{f.search.lower()}%"
             conditions.append(
@@ -65,14 +80,11 @@ class ClientRepository:
             )
         return stmt.where(*conditions)
 
-    def list(self, f: ClientFilter, *, limit: int = 50, offset: int = 0) -> list[ClientRow]:
+    def find(self, f: ClientFilter, *, limit: int = 50, offset: int = 0) -> list[ClientRow]:
         """A page of clients matching the filter, ordered by potential then name."""
-        stmt = (
-            self._filtered(f)
-            .order_by(Client.potential.desc(), Client.name, Client.id)
-            .limit(limit)
-            .offset(offset)
-        )
+        column = SORTABLE.get(f.sort, Client.potential)
+        order = column.desc() if f.descending else column.asc()
+        stmt = self._filtered(f).order_by(order, Client.name, Client.id).limit(limit).offset(offset)
         rows = []
         for client, owner_id, owner_name in self.session.execute(stmt):
             rows.append(
@@ -99,6 +111,16 @@ class ClientRepository:
             )
         return rows
 
+    def segment_values(self) -> dict[str, list[str]]:
+        """Distinct values of every segment attribute, for filter choices."""
+        values: dict[str, list[str]] = {}
+        for field in ("region", "industry", "product_line", "channel", "ownership", "tier"):
+            column = getattr(Client, field)
+            values[field] = [
+                v for v in self.session.scalars(select(column).distinct().order_by(column)) if v
+            ]
+        return values
+
     def count(self, f: ClientFilter) -> int:
         """How many clients match the filter."""
         sub = self._filtered(f).subquery()
@@ -117,7 +139,7 @@ class ManagerRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def list(self, f: ManagerFilter) -> list[ManagerRow]:
+    def find(self, f: ManagerFilter) -> list[ManagerRow]:
         """Managers matching the filter, with the number of clients they hold."""
         load = (
             select(Responsibility.manager_id, func.count(func.distinct(Responsibility.client_id)))
@@ -171,3 +193,66 @@ class ManagerRepository:
             )
             for m, n in self.session.execute(stmt)
         ]
+
+
+class ClientCardRepository:
+    """Everything shown on one client's card."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def client(self, client_id: int) -> Client | None:
+        """The client row, None when absent."""
+        return self.session.get(Client, client_id)
+
+    def team(self, client_id: int) -> list[tuple[Responsibility, Manager]]:
+        """All responsibilities of the client, active first, newest first."""
+        stmt = (
+            select(Responsibility, Manager)
+            .join(Manager, Manager.id == Responsibility.manager_id)
+            .where(Responsibility.client_id == client_id)
+            .order_by(Responsibility.until.is_not(None), Responsibility.since.desc())
+        )
+        return [(r, m) for r, m in self.session.execute(stmt)]
+
+    def deals(self, client_id: int, *, limit: int = 100) -> list[tuple[Deal, str | None]]:
+        """The client's deals, newest first, with the manager's name."""
+        stmt = (
+            select(Deal, Manager.name)
+            .outerjoin(Manager, Manager.id == Deal.manager_id)
+            .where(Deal.client_id == client_id)
+            .order_by(func.coalesce(Deal.closed, Deal.created).desc(), Deal.id.desc())
+            .limit(limit)
+        )
+        return [(d, n) for d, n in self.session.execute(stmt)]
+
+    def activities(self, client_id: int, *, limit: int = 100) -> list[tuple[Activity, str | None]]:
+        """The client's activities, newest first, with the manager's name."""
+        stmt = (
+            select(Activity, Manager.name)
+            .outerjoin(Manager, Manager.id == Activity.manager_id)
+            .where(Activity.client_id == client_id)
+            .order_by(Activity.started.desc(), Activity.id.desc())
+            .limit(limit)
+        )
+        return [(a, n) for a, n in self.session.execute(stmt)]
+
+    def history(self, client_id: int) -> list[ChangeHistory]:
+        """Recorded changes of the client's owner, roles, segment and tier."""
+        stmt = (
+            select(ChangeHistory)
+            .where(ChangeHistory.entity == "client", ChangeHistory.entity_id == client_id)
+            .order_by(ChangeHistory.at.desc(), ChangeHistory.id.desc())
+        )
+        return list(self.session.scalars(stmt))
+
+    def manager_names(self, ids: set[int]) -> dict[int, str]:
+        """Names of managers by id."""
+        if not ids:
+            return {}
+        return {
+            mid: name
+            for mid, name in self.session.execute(
+                select(Manager.id, Manager.name).where(Manager.id.in_(ids))
+            )
+        }

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
 from clientbase.core.filters import ClientFilter, ClientRow, ManagerFilter, ManagerRow
-from clientbase.db.repository import ClientRepository, ManagerRepository
+
+__all__ = ["ClientFilter", "ManagerFilter"]
+from clientbase.db.repository import ClientCardRepository, ClientRepository, ManagerRepository
 from clientbase.db.uow import UnitOfWork
+from clientbase.errors import NotFoundError
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,10 +29,118 @@ def list_clients(
     """Clients matching the filter, a page at a time."""
     with UnitOfWork(engine) as uow:
         repo = ClientRepository(uow.session)
-        return ClientPage(rows=repo.list(f, limit=limit, offset=offset), total=repo.count(f))
+        return ClientPage(rows=repo.find(f, limit=limit, offset=offset), total=repo.count(f))
+
+
+def segment_values(engine: Engine) -> dict[str, list[str]]:
+    """Distinct values of every segment attribute present among clients."""
+    with UnitOfWork(engine) as uow:
+        return ClientRepository(uow.session).segment_values()
 
 
 def list_managers(engine: Engine, f: ManagerFilter) -> list[ManagerRow]:
     """Managers matching the filter with their current number of clients."""
     with UnitOfWork(engine) as uow:
-        return ManagerRepository(uow.session).list(f)
+        return ManagerRepository(uow.session).find(f)
+
+
+@dataclass(frozen=True, slots=True)
+class TeamMember:
+    """One responsibility on a client card."""
+
+    role: str
+    manager_id: int
+    manager: str
+    since: dt.date
+    until: dt.date | None
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class DealLine:
+    """One deal on a client card."""
+
+    id: int
+    manager: str | None
+    amount: float
+    currency: str
+    created: dt.date
+    closed: dt.date | None
+    outcome: str
+    stage: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ActivityLine:
+    """One activity on a client card."""
+
+    id: int
+    manager: str | None
+    type: str
+    direction: str | None
+    started: dt.datetime
+    completed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryLine:
+    """One recorded change on a client card."""
+
+    at: dt.datetime
+    field: str
+    old: str | None
+    new: str | None
+    reason: str
+    actor: str
+
+
+@dataclass(frozen=True, slots=True)
+class ClientCard:
+    """A client with its team, deals, activities and change history."""
+
+    client: ClientRow
+    team: list[TeamMember]
+    deals: list[DealLine]
+    activities: list[ActivityLine]
+    history: list[HistoryLine]
+
+
+def client_card(engine: Engine, client_id: int) -> ClientCard:
+    """Everything about one client; NotFoundError when there is no such client."""
+    with UnitOfWork(engine) as uow:
+        repo = ClientCardRepository(uow.session)
+        client = repo.client(client_id)
+        if client is None:
+            raise NotFoundError(f"Клиент #{client_id} не найден.")
+        row = ClientRepository(uow.session).find(ClientFilter(client_id=client_id), limit=1)[0]
+        history = repo.history(client_id)
+        # Owner fields store manager ids; show names instead.
+        ids = {int(v) for h in history for v in (h.old_value, h.new_value) if v and v.isdigit()}
+        names = repo.manager_names(ids)
+
+        def show(value: str | None) -> str | None:
+            if value and value.isdigit() and int(value) in names:
+                return names[int(value)]
+            return value
+
+        return ClientCard(
+            client=row,
+            team=[
+                TeamMember(r.role, m.id, m.name, r.since, r.until, r.reason)
+                for r, m in repo.team(client_id)
+            ],
+            deals=[
+                DealLine(
+                    d.id, n, float(d.amount), d.currency, d.created, d.closed, d.outcome, d.stage
+                )
+                for d, n in repo.deals(client_id)
+            ],
+            activities=[
+                ActivityLine(a.id, n, a.type, a.direction, a.started, a.completed)
+                for a, n in repo.activities(client_id)
+            ],
+            history=[
+                HistoryLine(h.at, h.field, show(h.old_value), show(h.new_value), h.reason, h.actor)
+                for h in history
+            ],
+        )

@@ -4,10 +4,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, case, func, select
 
 from clientbase.db.tables import Activity, Client, Deal, Manager
 from clientbase.db.uow import UnitOfWork
+
+
+@dataclass(frozen=True, slots=True)
+class SegmentLine:
+    """Clients and potential of one segment value."""
+
+    value: str
+    clients: int
+    potential: float
+    dormant: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,6 +30,7 @@ class Overview:
     clients_by_tier: dict[str, int]
     deals: int
     activities: int
+    by_region: list[SegmentLine]
 
 
 def company_overview(engine: Engine) -> Overview:
@@ -34,6 +45,15 @@ def company_overview(engine: Engine) -> Overview:
             tier: int(n)
             for tier, n in s.execute(select(Client.tier, func.count()).group_by(Client.tier))
         }
+        dormant = func.sum(case((Client.status == "dormant", 1), else_=0))
+        by_region = [
+            SegmentLine(region or "—", int(n), float(p or 0), int(d or 0))
+            for region, n, p, d in s.execute(
+                select(Client.region, func.count(), func.sum(Client.potential), dormant)
+                .group_by(Client.region)
+                .order_by(func.sum(Client.potential).desc())
+            )
+        ]
         return Overview(
             managers=int(s.scalar(select(func.count()).select_from(Manager)) or 0),
             clients=sum(by_status.values()),
@@ -41,4 +61,5 @@ def company_overview(engine: Engine) -> Overview:
             clients_by_tier=by_tier,
             deals=int(s.scalar(select(func.count()).select_from(Deal)) or 0),
             activities=int(s.scalar(select(func.count()).select_from(Activity)) or 0),
+            by_region=by_region,
         )

@@ -1,58 +1,60 @@
-"""FastAPI application: a first overview page and read-only JSON endpoints."""
+"""FastAPI application: pages for the head of sales and a JSON API over the same services."""
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated, Any
 
-from fastapi import FastAPI, Query, Request
-from fastapi.responses import HTMLResponse
-from fastapi.templating import Jinja2Templates
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 
 from clientbase import __version__
-from clientbase.core.filters import ClientFilter, ManagerFilter
-from clientbase.services import catalog
-from clientbase.services.overview import company_overview
+from clientbase.errors import ClientbaseError, ConflictError, InfeasibleError, NotFoundError
+from clientbase.web.routes import api, clients, dashboard, managers
+from clientbase.web.templating import templates
 
-TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+STATIC = Path(__file__).parent / "static"
+
+# One mapping from error kind to HTTP status, as the CLI has one to exit codes.
+HTTP_STATUS: list[tuple[type[ClientbaseError], int]] = [
+    (NotFoundError, 404),
+    (InfeasibleError, 422),
+    (ConflictError, 409),
+    (ClientbaseError, 400),
+]
 
 
 def create_app(engine: Engine) -> FastAPI:
     """Build the web app on an open database."""
     app = FastAPI(title="clientbase", version=__version__, docs_url=None, redoc_url=None)
+    app.state.engine = engine
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    for module in (dashboard, clients, managers, api):
+        app.include_router(module.router)
 
-    @app.get("/", response_class=HTMLResponse)
-    def index(request: Request) -> HTMLResponse:
-        overview = company_overview(engine)
-        managers = catalog.list_managers(engine, ManagerFilter())
-        return TEMPLATES.TemplateResponse(
-            request, "index.html", {"overview": overview, "managers": managers}
+    @app.exception_handler(ClientbaseError)
+    def on_error(request: Request, exc: ClientbaseError) -> Response:
+        status = next(code for kind, code in HTTP_STATUS if isinstance(exc, kind))
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"detail": exc.message}, status_code=status)
+        return templates.TemplateResponse(
+            request, "error.html", {"message": exc.message}, status_code=status
         )
 
-    @app.get("/healthz")
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next):  # type: ignore[no-untyped-def]
+        response: Response = await call_next(request)
+        # Everything is served from our own origin; no inline scripts anywhere.
+        response.headers["Content-Security-Policy"] = (
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:"
+        )
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "same-origin"
+        return response
+
+    @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
-
-    @app.get("/api/managers")
-    def api_managers(
-        role_group: str | None = None, region: str | None = None
-    ) -> list[dict[str, Any]]:
-        rows = catalog.list_managers(engine, ManagerFilter(role_group=role_group, region=region))
-        return [asdict(r) for r in rows]
-
-    @app.get("/api/clients")
-    def api_clients(
-        region: str | None = None,
-        industry: str | None = None,
-        tier: str | None = None,
-        status: str | None = None,
-        limit: Annotated[int, Query(ge=1, le=1000)] = 50,
-        offset: Annotated[int, Query(ge=0)] = 0,
-    ) -> dict[str, Any]:
-        f = ClientFilter(region=region, industry=industry, tier=tier, status=status)
-        page = catalog.list_clients(engine, f, limit=limit, offset=offset)
-        return {"total": page.total, "rows": [asdict(r) for r in page.rows]}
 
     return app

@@ -1,0 +1,1 @@
+"""Routes per area: dashboard, clients, managers, API."""

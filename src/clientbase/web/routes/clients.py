@@ -1,0 +1,81 @@
+"""Clients: filtered, sortable, paginated list and the client card."""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse
+
+from clientbase.core.filters import ClientFilter
+from clientbase.db.repository import SORTABLE
+from clientbase.services import catalog
+from clientbase.web.deps import EngineDep
+from clientbase.web.templating import templates
+
+router = APIRouter()
+PAGE_SIZE = 50
+
+
+def client_filter(
+    region: str | None = None,
+    industry: str | None = None,
+    product_line: str | None = None,
+    channel: str | None = None,
+    ownership: str | None = None,
+    tier: str | None = None,
+    status: str | None = None,
+    owner_id: Annotated[int | None, Query(ge=1)] = None,
+    search: str | None = None,
+    sort: str = "potential",
+    desc: bool = True,
+) -> ClientFilter:
+    """Read a client filter from query parameters; empty strings mean no filter."""
+    return ClientFilter(
+        region=region or None,
+        industry=industry or None,
+        product_line=product_line or None,
+        channel=channel or None,
+        ownership=ownership or None,
+        tier=tier or None,
+        status=status or None,
+        owner_id=owner_id,
+        search=search or None,
+        sort=sort if sort in SORTABLE else "potential",
+        descending=desc,
+    )
+
+
+FilterDep = Annotated[ClientFilter, Depends(client_filter)]
+
+
+@router.get("/clients", response_class=HTMLResponse)
+def clients_page(
+    request: Request,
+    engine: EngineDep,
+    f: FilterDep,
+    page: Annotated[int, Query(ge=1)] = 1,
+) -> HTMLResponse:
+    """The client list; an HTMX request gets only the table."""
+    result = catalog.list_clients(engine, f, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+    context = {
+        "page": result,
+        "f": f,
+        "page_no": page,
+        "pages": max(1, math.ceil(result.total / PAGE_SIZE)),
+    }
+    if request.headers.get("HX-Request"):
+        return templates.TemplateResponse(request, "clients/_table.html", context)
+    context.update(
+        values=catalog.segment_values(engine),
+        managers=catalog.list_managers(engine, catalog.ManagerFilter()),
+    )
+    return templates.TemplateResponse(request, "clients/list.html", context)
+
+
+@router.get("/clients/{client_id}", response_class=HTMLResponse)
+def client_page(request: Request, engine: EngineDep, client_id: int) -> HTMLResponse:
+    """One client's card: segment, team, deals, activities, history."""
+    card = catalog.client_card(engine, client_id)
+    return templates.TemplateResponse(request, "clients/card.html", {"card": card})

@@ -1,0 +1,32 @@
+"""Dashboard: the client base at a glance."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from clientbase.core.filters import ManagerFilter
+from clientbase.services import catalog
+from clientbase.services.overview import company_overview
+from clientbase.web.deps import EngineDep
+from clientbase.web.templating import templates
+
+router = APIRouter()
+
+
+@router.get("/", response_class=HTMLResponse)
+def dashboard(request: Request, engine: EngineDep) -> HTMLResponse:
+    """Counts, clients and potential by region, and each manager's number of clients."""
+    overview = company_overview(engine)
+    managers = [m for m in catalog.list_managers(engine, ManagerFilter()) if m.clients]
+    chart = {
+        "regions": [r.value for r in overview.by_region],
+        "potential": [round(r.potential) for r in overview.by_region],
+        "dormant": [r.dormant for r in overview.by_region],
+        "clients": [r.clients for r in overview.by_region],
+        "managers": [m.name for m in managers],
+        "load": [m.clients for m in managers],
+    }
+    return templates.TemplateResponse(
+        request, "dashboard.html", {"overview": overview, "managers": managers, "chart": chart}
+    )

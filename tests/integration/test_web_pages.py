@@ -1,0 +1,78 @@
+"""The web pages over a demo company, through the real app in-process."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+
+from clientbase.services.demo import DemoParams, create_demo
+from clientbase.web.app import create_app
+
+
+@pytest.fixture
+def client(engine: Engine) -> Iterator[TestClient]:
+    create_demo(engine, DemoParams(clients=250, months=6, today=dt.date(2026, 11, 22)))
+    with TestClient(create_app(engine)) as c:
+        yield c
+
+
+def test_the_dashboard_shows_counts_regions_and_chart_data(client: TestClient) -> None:
+    page = client.get("/")
+    assert page.status_code == 200
+    assert '<b id="clients-count">250</b>' in page.text
+    assert 'id="chart-data"' in page.text and "Москва" in page.text
+    assert "script-src 'self'" in page.headers["content-security-policy"]
+
+
+def test_the_client_list_filters_sorts_and_pages(client: TestClient) -> None:
+    page = client.get("/clients", params={"region": "Москва", "sort": "name", "desc": "false"})
+    assert page.status_code == 200
+    rows = re.findall(r'<a href="/clients/(\d+)">([^<]+)</a>', page.text)
+    assert rows
+    names = [n for _, n in rows]
+    assert names == sorted(names)
+    total = int(re.search(r"Найдено: (\d+)", page.text).group(1))  # type: ignore[union-attr]
+    api = client.get("/api/clients", params={"region": "Москва", "limit": 1000}).json()
+    assert total == api["total"] and {r["region"] for r in api["rows"]} == {"Москва"}
+
+
+def test_an_htmx_request_gets_only_the_table(client: TestClient) -> None:
+    page = client.get("/clients", params={"tier": "VIP"}, headers={"HX-Request": "true"})
+    assert page.status_code == 200
+    assert "<html" not in page.text and 'id="clients"' in page.text
+
+
+def test_the_client_card_shows_team_deals_activities_and_history(client: TestClient) -> None:
+    api = client.get("/api/clients", params={"status": "active", "limit": 1}).json()
+    cid = api["rows"][0]["id"]
+    card = client.get(f"/clients/{cid}")
+    assert card.status_code == 200
+    for section in ('id="team"', 'id="deals"', 'id="activities"', 'id="history"'):
+        assert section in card.text
+    assert api["rows"][0]["name"].replace('"', "&#34;") in card.text
+
+
+def test_an_unknown_client_is_a_404_with_a_clear_message(client: TestClient) -> None:
+    page = client.get("/clients/999999")
+    assert page.status_code == 404
+    assert "Клиент #999999 не найден" in page.text
+    assert client.get("/api/clients/999999").json() == {"detail": "Клиент #999999 не найден."}
+
+
+def test_the_managers_page_lists_everybody_with_their_load(client: TestClient) -> None:
+    page = client.get("/managers")
+    managers = client.get("/api/managers").json()
+    for m in managers:
+        assert m["name"] in page.text
+    hunters = client.get("/managers", params={"role_group": "hunter"}).text
+    assert all((m["name"] in hunters) == (m["role_group"] == "hunter") for m in managers)
+
+
+def test_bad_query_values_are_refused_not_crashed(client: TestClient) -> None:
+    assert client.get("/clients", params={"page": "0"}).status_code == 422
+    assert client.get("/clients", params={"sort": "drop table"}).status_code == 200
