@@ -864,7 +864,7 @@ def generate(p: DemoParams) -> DemoData:
             )
 
     # --- assemble -----------------------------------------------------------------------------
-    names = [fake.company() for _ in range(n)]
+    names = [_company_name(fake, o, k) for k, o in enumerate(ownership.tolist())]
     cities = (
         [
             CITIES[str(rg)][int(k)]
@@ -1089,6 +1089,23 @@ def _inn(rng: np.random.Generator, n: int, length: int) -> np.ndarray:
         digits = np.column_stack([body, d11, d12])
     text = digits.astype("U1")
     return np.array(["".join(row) for row in text.tolist()], dtype=object)
+
+
+GOV_FORMS = ["ГБУ", "ФГУП", "ГАУЗ", "МБОУ", "ГКУ"]
+
+
+def _company_name(fake: Faker, ownership: str, k: int) -> str:
+    """A name whose legal form matches the ownership form."""
+    if ownership == INDIVIDUAL:
+        return (
+            f"ИП {fake.last_name_male()} {fake.first_name_male()[0]}. {fake.middle_name_male()[0]}."
+        )
+    if ownership == GOVERNMENT:
+        return f"{GOV_FORMS[k % len(GOV_FORMS)]} «{fake.last_name_male()} и партнёры»".replace(
+            " и партнёры", "" if k % 2 else " центр"
+        )
+    name = fake.company()
+    return "ООО " + name[3:] if name.startswith("ИП ") else name
 
 
 def _tier_index(tier: np.ndarray) -> np.ndarray:
