@@ -26,6 +26,7 @@ try:  # typer ≥ 0.26 vendors its own click; its exceptions live there
 except ImportError:  # pragma: no cover - older typer uses click itself
     from click import exceptions as cli_exc  # type: ignore[no-redef]
 from clientbase.core.filters import ClientFilter, ManagerFilter
+from clientbase.core.types import ClientStatus, RoleGroup, Tier
 from clientbase.errors import EXIT_BAD_INPUT, ClientbaseError, DatabaseError
 from clientbase.services import catalog, database
 from clientbase.services.demo import DemoParams, create_demo, create_demo_file
@@ -192,34 +193,6 @@ SearchOpt = Annotated[str | None, typer.Option(help="Поиск по назва�
 FormatOpt = Annotated[OutputFormat, typer.Option("--format", help="Вид вывода.")]
 
 
-class ClientStatusOpt(StrEnum):
-    """Client status choices."""
-
-    prospect = "prospect"
-    active = "active"
-    dormant = "dormant"
-    lost = "lost"
-
-
-class TierChoice(StrEnum):
-    """Tier choices."""
-
-    VIP = "VIP"
-    A = "A"
-    B = "B"
-    C = "C"
-
-
-class RoleGroupChoice(StrEnum):
-    """Role group choices."""
-
-    hunter = "hunter"
-    farmer = "farmer"
-    service = "service"
-    admin = "admin"
-    head = "head"
-
-
 CLIENT_COLUMNS = [
     ("id", "ID"),
     ("name", "Клиент"),
@@ -254,8 +227,8 @@ def clients_list(
     product_line: ProductOpt = None,
     channel: ChannelOpt = None,
     ownership: OwnershipOpt = None,
-    tier: Annotated[TierChoice | None, typer.Option(help="Значимость.")] = None,
-    status: Annotated[ClientStatusOpt | None, typer.Option(help="Статус клиента.")] = None,
+    tier: Annotated[Tier | None, typer.Option(help="Значимость.")] = None,
+    status: Annotated[ClientStatus | None, typer.Option(help="Статус клиента.")] = None,
     owner: Annotated[int | None, typer.Option(help="ID ответственного менеджера.")] = None,
     search: SearchOpt = None,
     limit: Annotated[int, typer.Option(help="Сколько строк показать.", min=1)] = 50,
@@ -285,7 +258,7 @@ def clients_list(
 def managers_list(
     db: DbOption = None,
     role_group: Annotated[
-        RoleGroupChoice | None, typer.Option("--role-group", help="Группа ролей.")
+        RoleGroup | None, typer.Option("--role-group", help="Группа ролей.")
     ] = None,
     team: Annotated[str | None, typer.Option(help="Команда / отдел.")] = None,
     active: Annotated[
