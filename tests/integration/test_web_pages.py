@@ -73,6 +73,13 @@ def test_the_managers_page_lists_everybody_with_their_load(client: TestClient) -
     assert all((m["name"] in hunters) == (m["role_group"] == "hunter") for m in managers)
 
 
+def test_an_empty_filter_field_from_the_form_means_no_filter(client: TestClient) -> None:
+    page = client.get("/clients?region=&owner_id=&tier=&search=", headers={"HX-Request": "1"})
+    assert page.status_code == 200
+    assert "Найдено: 250" in page.text
+
+
 def test_bad_query_values_are_refused_not_crashed(client: TestClient) -> None:
     assert client.get("/clients", params={"page": "0"}).status_code == 422
+    assert client.get("/clients", params={"owner_id": "x"}).status_code == 422
     assert client.get("/clients", params={"sort": "drop table"}).status_code == 200

@@ -53,6 +53,10 @@ def create_app(engine: Engine) -> FastAPI:
         response.headers["Referrer-Policy"] = "same-origin"
         return response
 
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> Response:
+        return Response(status_code=204)
+
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
