@@ -290,9 +290,10 @@ def _make_staff(p: DemoParams, fake: Faker, rng: np.random.Generator) -> tuple[_
             experience_years=experience,
             hours=float(rng.choice([100.0, 120.0, 120.0, 130.0])),
             complexity=int(extra.pop("complexity", 3)),
-            readiness=int(rng.integers(2, 5)),
-            support=int(rng.integers(2, 5)),
-            tools=int(rng.integers(2, 5)),
+            # A wholesaler with a CRM, scripts and a product team: drivers mostly 3–5.
+            readiness=int(rng.integers(3, 6)),
+            support=int(rng.integers(3, 6)),
+            tools=int(rng.integers(3, 6)),
             regions=regions if isinstance(regions, str) else ";".join(regions),
             industries="*",
             product_lines="*",
@@ -311,7 +312,7 @@ def _make_staff(p: DemoParams, fake: Faker, rng: np.random.Generator) -> tuple[_
             "dealer",
             "farmer",
             f"Дилеры — {region}" if m > 10 else "Дилеры",
-            int(rng.choice([2, 3, 3, 4])),
+            int(rng.choice([3, 3, 4, 4, 5])),
             [region],
             tiers="A;B;C",
             ownerships=f"{COMMERCIAL};{INDIVIDUAL}",
@@ -416,9 +417,9 @@ def generate(p: DemoParams) -> DemoData:
 
     # --- life cycle: prospect, lost, fading (dormant), live --------------------------------
     u = rng.random(n)
-    is_prospect = u < 0.28
-    is_lost = (u >= 0.28) & (u < 0.46)
-    is_fading = (u >= 0.46) & (u < 0.54)
+    is_prospect = u < 0.3
+    is_lost = (u >= 0.3) & (u < 0.57)
+    is_fading = (u >= 0.57) & (u < 0.65)
     bought = ~is_prospect
     rel_days = np.minimum(rng.exponential(900, size=n) + 60, 6 * 365).astype(np.int64)
     first_purchase = today - rel_days
@@ -436,7 +437,7 @@ def generate(p: DemoParams) -> DemoData:
     dealers = staff.ids("dealer")
     # Uneven books: some managers were simply given more over the years.
     pull = {
-        mid: float(w) for mid, w in zip(dealers, rng.gamma(3.0, 1.0, len(dealers)), strict=True)
+        mid: float(w) for mid, w in zip(dealers, rng.gamma(1.2, 1.0, len(dealers)), strict=True)
     }
     region_names = np.array(territories)[region_idx]
     owner = np.zeros(n, dtype=np.int64)
@@ -470,7 +471,7 @@ def generate(p: DemoParams) -> DemoData:
             pool = heads
         if mess[i] < 0.03:
             owner[i] = hunter[i]  # never handed off after the first purchase
-        elif mess[i] < 0.12 and tier[i] != "VIP" and ownership[i] != GOVERNMENT and dealers:
+        elif mess[i] < 0.16 and tier[i] != "VIP" and ownership[i] != GOVERNMENT and dealers:
             # Historical leftovers: held by a dealer manager of another territory.
             owner[i] = leftover[i]
         else:
