@@ -25,6 +25,8 @@ try:  # typer ≥ 0.26 vendors its own click; its exceptions live there
     from typer._click import exceptions as cli_exc
 except ImportError:  # pragma: no cover - older typer uses click itself
     from click import exceptions as cli_exc  # type: ignore[no-redef]
+from clientbase.cli_io import export, import_
+from clientbase.cli_plan import plan_app
 from clientbase.core.filters import ClientFilter, ManagerFilter
 from clientbase.core.types import ClientStatus, RoleGroup, Tier
 from clientbase.errors import EXIT_BAD_INPUT, ClientbaseError, DatabaseError
@@ -44,6 +46,9 @@ managers_app = typer.Typer(help="Менеджеры: списки с фильт�
 app.add_typer(db_app, name="db")
 app.add_typer(clients_app, name="clients")
 app.add_typer(managers_app, name="managers")
+app.add_typer(plan_app, name="plan")
+app.command("import")(import_)
+app.command("export")(export)
 try:  # the file-mode command lands with the distribution engine
     from clientbase.cli_assign import assign  # type: ignore[import-not-found, unused-ignore]
 

@@ -100,6 +100,22 @@ def _seed(session: Session) -> dict[str, object]:
             source="bitrix24", entity="clients", filename="export.xlsx", inserted=1
         ),
         "app_meta": t.AppMeta(key="k", value="v"),
+        "column_mappings": t.ColumnMapping(
+            source="bitrix24", entity="deals", header="Ответственный", field="manager"
+        ),
+        "manager_aliases": t.ManagerAlias(source="amocrm", external_id="555", manager_id=farmer.id),
+        "plans": t.PlanRecord(
+            role="account",
+            strategy="optimal",
+            result="optimal",
+            moves=1,
+            unassigned=0,
+            imbalance=0.05,
+            fingerprint="0" * 64,
+            settings={"seed": 0},
+            inputs={"clients": [], "managers": []},
+            plan={"assignment": {str(client.id): str(farmer.id)}},
+        ),
     }
     session.add_all(objects.values())
     session.flush()

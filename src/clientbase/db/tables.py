@@ -328,3 +328,58 @@ class AppMeta(Base):
 
     key: Mapped[str] = mapped_column(String(60), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class PlanRecord(Base):
+    """A distribution plan: a draft until applied or discarded, stored with its inputs."""
+
+    __tablename__ = "plans"
+    __table_args__ = (
+        CheckConstraint("status IN ('draft','applied','discarded')", name="status"),
+        Index("ix_plans_status", "status", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    status: Mapped[str] = mapped_column(String(10), default="draft", server_default="draft")
+    role: Mapped[str] = mapped_column(String(12))
+    strategy: Mapped[str] = mapped_column(String(20))
+    result: Mapped[str] = mapped_column(String(12))  # optimal | feasible | partial | infeasible
+    moves: Mapped[int] = mapped_column(Integer, default=0)
+    unassigned: Mapped[int] = mapped_column(Integer, default=0)
+    imbalance: Mapped[float] = mapped_column(Float, default=0.0)
+    # Hash of the data the plan was computed from; apply refuses when today's data differs.
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON)
+    inputs: Mapped[dict[str, Any]] = mapped_column(JSON)
+    plan: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_by: Mapped[str] = mapped_column(String(120), default="system")
+    created_at: Mapped[dt.datetime] = mapped_column(
+        DateTime, default=_now, server_default=func.now()
+    )
+    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+
+
+class ColumnMapping(Base):
+    """A user's choice of field for a column title of a source's file (None = ignore it)."""
+
+    __tablename__ = "column_mappings"
+    __table_args__ = (UniqueConstraint("source", "entity", "header"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(String(40))
+    entity: Mapped[str] = mapped_column(String(30))
+    header: Mapped[str] = mapped_column(String(200))
+    field: Mapped[str | None] = mapped_column(String(60))
+
+
+class ManagerAlias(Base):
+    """A CRM's user id of a manager who was joined to an existing manager by e-mail."""
+
+    __tablename__ = "manager_aliases"
+    __table_args__ = (UniqueConstraint("source", "external_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(String(40))
+    external_id: Mapped[str] = mapped_column(String(120))
+    manager_id: Mapped[int] = mapped_column(ForeignKey("managers.id", ondelete="CASCADE"))

@@ -1,0 +1,1 @@
+"""File edge: CSV/XLSX/ODS readers and writers, column mapping, CRM export formats."""

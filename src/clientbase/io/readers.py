@@ -1,0 +1,226 @@
+"""Reading CSV, XLSX/XLS/ODS and JSON files into rows that keep the row numbers Excel shows."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from python_calamine import CalamineError, CalamineWorkbook
+
+from clientbase.errors import BadInputError
+
+# Upload limits (ASVS 5.2.1 / 5.2.3): a sales department's exports are a few MB; anything
+# far bigger is a mistake or an attack and must be refused before it is parsed.
+MAX_FILE_BYTES = 100 * 1024 * 1024
+MAX_UNZIPPED_BYTES = 500 * 1024 * 1024
+MAX_ZIP_ENTRIES = 10_000
+MAX_ZIP_RATIO = 200
+
+CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
+ZIP_SUFFIXES = {".xlsx", ".xlsm", ".xlsb", ".ods"}
+OLE_SUFFIXES = {".xls"}
+JSON_SUFFIXES = {".json"}
+SUPPORTED_SUFFIXES = CSV_SUFFIXES | ZIP_SUFFIXES | OLE_SUFFIXES | JSON_SUFFIXES
+
+ZIP_MAGIC = b"PK\x03\x04"
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+@dataclass(frozen=True)
+class Row:
+    """One data row: its number as Excel shows it (1-based) and its cell values."""
+
+    number: int
+    values: tuple[Any, ...]
+
+
+@dataclass
+class Table:
+    """A header and the data rows below it; `file` is shown in every error message."""
+
+    file: str
+    headers: list[str]
+    rows: list[Row] = field(default_factory=list)
+    header_row: int = 1
+
+
+def read_table(path: Path, *, max_bytes: int = MAX_FILE_BYTES) -> Table:
+    """Read the first sheet of a spreadsheet or a CSV file into a `Table`."""
+    suffix = _checked_suffix(path)
+    if suffix in JSON_SUFFIXES:
+        raise BadInputError(
+            f"{path.name}: JSON читается только в формате amoCRM (--source amocrm)."
+        )
+    data = _read_bytes(path, max_bytes)
+    if suffix in CSV_SUFFIXES:
+        return read_csv_bytes(data, file=path.name)
+    _check_binary_kind(path.name, suffix, data)
+    return _read_workbook(path.name, data)
+
+
+def read_json(path: Path, *, max_bytes: int = MAX_FILE_BYTES) -> Any:
+    """Parse a JSON file (an API dump), refusing huge or malformed ones with a clear message."""
+    data = _read_bytes(path, max_bytes)
+    try:
+        return json.loads(data.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise BadInputError(f"{path.name}: это не JSON ({exc}).") from exc
+
+
+def decode_text(data: bytes, *, file: str) -> str:
+    """UTF-8 (with or without BOM) first, then cp1251 as Russian Excel saves CSV."""
+    if b"\x00" in data[:4096]:
+        raise BadInputError(f"{file}: это двоичный файл, а не текст CSV.")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1251")
+    except UnicodeDecodeError as exc:
+        raise BadInputError(
+            f"{file}: не удалось определить кодировку (ожидается UTF-8 или Windows-1251)."
+        ) from exc
+
+
+def sniff_delimiter(text: str) -> str:
+    """The delimiter among `,` `;` and tab that splits the first lines most consistently."""
+    lines = [line for line in text.splitlines()[:20] if line.strip()]
+    if not lines:
+        return ","
+    best, best_score = ",", -1
+    for delimiter in (";", "\t", ","):
+        counts = [len(next(csv.reader([line], delimiter=delimiter))) for line in lines]
+        # A real delimiter gives the header more than one column and the same count on
+        # most lines; ties go to `;` and tab because `,` also appears in decimal commas.
+        if counts[0] < 2:
+            continue
+        score = sum(1 for c in counts if c == counts[0]) * 100 + counts[0]
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best
+
+
+def read_csv_bytes(data: bytes, *, file: str) -> Table:
+    """Parse CSV bytes; empty records count as rows so numbers match Excel's."""
+    if data.startswith(ZIP_MAGIC) or data.startswith(OLE_MAGIC):
+        raise BadInputError(f"{file}: это таблица Excel, а не CSV; переименуйте файл в .xlsx/.xls.")
+    text = decode_text(data, file=file)
+    delimiter = sniff_delimiter(text)
+    try:
+        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except csv.Error as exc:
+        raise BadInputError(f"{file}: повреждённый CSV: {exc}.") from exc
+    return _table_from_records(file, [tuple(r) for r in records])
+
+
+def _table_from_records(file: str, records: list[tuple[Any, ...]]) -> Table:
+    header_index = next((i for i, r in enumerate(records) if not _is_empty(r)), None)
+    if header_index is None:
+        raise BadInputError(f"{file}: файл пуст — нет строки заголовков.")
+    headers = [_header_text(v) for v in records[header_index]]
+    while headers and not headers[-1]:
+        headers.pop()
+    rows = [
+        Row(number=i + 1, values=tuple(r))
+        for i, r in enumerate(records)
+        if i > header_index and not _is_empty(r)
+    ]
+    return Table(file=file, headers=headers, rows=rows, header_row=header_index + 1)
+
+
+def _header_text(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip() if value is not None else ""
+
+
+def _is_empty(record: tuple[Any, ...]) -> bool:
+    return all(v is None or (isinstance(v, str) and not v.strip()) for v in record)
+
+
+def _checked_suffix(path: Path) -> str:
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        known = ", ".join(sorted(SUPPORTED_SUFFIXES))
+        raise BadInputError(
+            f"{path.name}: неизвестный тип файла {suffix or '(без расширения)'}; "
+            f"поддерживаются {known}."
+        )
+    return suffix
+
+
+def _read_bytes(path: Path, max_bytes: int) -> bytes:
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError as exc:
+        raise BadInputError(f"Файл {path} не найден.") from exc
+    except OSError as exc:
+        raise BadInputError(f"Не удалось открыть файл {path}: {exc.strerror}.") from exc
+    if size > max_bytes:
+        raise BadInputError(
+            f"{path.name}: файл слишком большой ({size // 1_048_576} МБ; предел "
+            f"{max_bytes // 1_048_576} МБ)."
+        )
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise BadInputError(f"Не удалось прочитать файл {path}: {exc.strerror}.") from exc
+
+
+def _check_binary_kind(file: str, suffix: str, data: bytes) -> None:
+    head = data[:512].lstrip().lower()
+    if head.startswith((b"<!doctype html", b"<html", b"<table", b"<?xml", b"<")):
+        # Bitrix24's "Excel" export is an HTML table saved with an .xls name.
+        raise BadInputError(
+            f"{file}: это HTML/XML-страница, а не таблица {suffix}; "
+            "выгрузите данные в CSV или сохраните файл в Excel как .xlsx."
+        )
+    if suffix in ZIP_SUFFIXES:
+        if not data.startswith(ZIP_MAGIC):
+            raise BadInputError(f"{file}: содержимое не соответствует расширению {suffix}.")
+        check_zip(file, data)
+    elif suffix in OLE_SUFFIXES and not data.startswith(OLE_MAGIC):
+        if data.startswith(ZIP_MAGIC):
+            check_zip(file, data)  # an .xlsx saved as .xls still opens, after the guard
+        else:
+            raise BadInputError(f"{file}: содержимое не соответствует расширению {suffix}.")
+
+
+def check_zip(file: str, data: bytes) -> None:
+    """Refuse a ZIP container whose declared unpacked size or entry count is excessive."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            entries = archive.infolist()
+    except zipfile.BadZipFile as exc:
+        raise BadInputError(f"{file}: повреждённый файл ({exc}).") from exc
+    if len(entries) > MAX_ZIP_ENTRIES:
+        raise BadInputError(f"{file}: слишком много частей в архиве ({len(entries)}).")
+    unpacked = sum(e.file_size for e in entries)
+    packed = max(1, sum(e.compress_size for e in entries))
+    if unpacked > MAX_UNZIPPED_BYTES or (
+        unpacked > 10 * 1_048_576 and unpacked / packed > MAX_ZIP_RATIO
+    ):
+        raise BadInputError(
+            f"{file}: файл распаковывается в {unpacked // 1_048_576} МБ — похоже на zip-бомбу; "
+            "файл отклонён."
+        )
+
+
+def _read_workbook(file: str, data: bytes) -> Table:
+    try:
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        if not workbook.sheet_names:
+            raise BadInputError(f"{file}: в книге нет листов.")
+        # skip_empty_area=False keeps leading empty rows, so row numbers match Excel's.
+        records = workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
+    except CalamineError as exc:
+        raise BadInputError(f"{file}: не удалось прочитать таблицу: {exc}.") from exc
+    except (ValueError, OSError) as exc:
+        raise BadInputError(f"{file}: не удалось прочитать таблицу: {exc}.") from exc
+    return _table_from_records(file, [tuple(r) for r in records])

@@ -1,0 +1,536 @@
+"""The optimizer: compose the constraint and objective modules and solve, component by component.
+
+Objectives are lexicographic, each phase constraining the previous one's result:
+1. serve as many clients as possible (Σ x, maximised);
+2. balance: minimise T, the largest normalised spread of potential per capacity slot;
+3. disruption: within T ≤ T* + tolerance, minimise the cost of the moves
+   (plus the sum of spreads as a tie-break so every peer group, not only the worst, is
+   balanced).
+
+Small components are solved exactly by CP-SAT on one 0/1 variable per candidate pair.
+Large ones first get the LP relaxation (GLOP) of the same model, which gives the proven
+lower bound and an almost integral solution; its fractional clients, plus a few small
+clients per manager for fine-tuning, are then re-decided exactly by CP-SAT.
+
+Determinism: CP-SAT runs with a fixed seed, a fixed number of workers in interleaved
+(deterministic) mode, and limits in deterministic time; GLOP is deterministic.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from ortools.linear_solver import pywraplp
+from ortools.sat.python import cp_model
+
+from clientbase.planning import metrics
+from clientbase.planning.builder import (
+    Backend,
+    ModelBuilder,
+    SubProblem,
+    Term,
+    Var,
+    client_hours_units,
+    manager_hours_units,
+)
+from clientbase.planning.candidates import candidate_lists
+from clientbase.planning.constraints import capacity, max_moves
+from clientbase.planning.decompose import Component, components, peer_groups
+from clientbase.planning.objectives import balance, disruption, local_search
+from clientbase.planning.schemas import Instance, Plan, PlanStatus, Strategy
+
+# Weight of disruption against the sum of spreads in phase 3 (cost hundredths vs 1e-5 of ρ).
+DISRUPTION_WEIGHT = 1000
+# Evaluations of the local search per second of time limit (about a second of CPU each).
+LOCAL_SEARCH_WORK = 300_000
+# Wall-clock safety net over the deterministic limits.
+WALL_FACTOR = 1.5
+
+
+class CpSatBackend(Backend):
+    """Integer backend: CP-SAT."""
+
+    integral = True
+
+    def __init__(self) -> None:
+        self.model = cp_model.CpModel()
+
+    def new_var(self, lb: float, ub: float, name: str) -> Var:
+        """A Boolean for 0/1 ranges, else an integer variable."""
+        if lb == 0 and ub == 1:
+            return self.model.new_bool_var(name)
+        return self.model.new_int_var(math.floor(lb), math.ceil(ub), name)
+
+    def add_linear(self, terms: Sequence[Term], lb: float, ub: float) -> None:
+        """lb ≤ Σ coef·var ≤ ub with integer coefficients."""
+        expr = cp_model.LinearExpr.weighted_sum([v for _, v in terms], [int(c) for c, _ in terms])
+        if lb == -math.inf:
+            self.model.add(expr <= math.floor(ub))
+        elif ub == math.inf:
+            self.model.add(expr >= math.ceil(lb))
+        else:
+            self.model.add_linear_constraint(expr, math.ceil(lb), math.floor(ub))
+
+
+class GlopBackend(Backend):
+    """Continuous backend: the LP relaxation in GLOP."""
+
+    integral = False
+
+    def __init__(self) -> None:
+        solver = pywraplp.Solver.CreateSolver("GLOP")
+        if solver is None:  # pragma: no cover - GLOP ships with every OR-Tools wheel
+            raise RuntimeError("GLOP is not available")
+        self.solver = solver
+
+    def new_var(self, lb: float, ub: float, name: str) -> Var:
+        """A continuous variable."""
+        return self.solver.NumVar(lb, ub, name)
+
+    def add_linear(self, terms: Sequence[Term], lb: float, ub: float) -> None:
+        """lb ≤ Σ coef·var ≤ ub."""
+        inf = self.solver.infinity()
+        constraint = self.solver.Constraint(
+            -inf if lb == -math.inf else lb, inf if ub == math.inf else ub
+        )
+        for coef, var in terms:
+            constraint.SetCoefficient(var, coef)
+
+
+@dataclass(slots=True)
+class SubResult:
+    """Outcome of one sub-problem: chosen manager per client position and what was proven."""
+
+    assignment: dict[int, int | None]
+    proven: bool
+    bound: float  # valid lower bound on the imbalance metric of this sub-problem's groups
+    det_time: float = 0.0
+    method: str = "cp-sat"
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Budget:
+    """Deterministic-time budget with a wall-clock safety deadline."""
+
+    det_seconds: float
+    deadline: float
+
+    def wall_left(self) -> float:
+        """Wall-clock seconds left before the safety deadline."""
+        return max(0.05, self.deadline - time.monotonic())
+
+
+def _greedy_hint(sub: SubProblem) -> dict[int, int]:
+    """Keep owners where allowed, then the least relatively loaded candidate with room."""
+    instance = sub.instance
+    settings = instance.settings
+    load = {m: sub.fixed_load.get(m, 0) for m in sub.managers}
+    hours = {m: sub.fixed_hours.get(m, 0) for m in sub.managers}
+    potential = {m: sub.fixed_potential.get(m, 0.0) for m in sub.managers}
+    position = {instance.managers[m].id: m for m in sub.managers}
+    hint: dict[int, int] = {}
+
+    def fits(c: int, m: int) -> bool:
+        manager = instance.managers[m]
+        client = instance.clients[c]
+        if load[m] + settings.weight(client.tier) > manager.capacity:
+            return False
+        if manager.hours is None:
+            return True
+        free = manager_hours_units(manager.hours) - hours[m]
+        return client_hours_units(client.hours) <= free
+
+    def take(c: int, m: int) -> None:
+        client = instance.clients[c]
+        hint[c] = m
+        load[m] += settings.weight(client.tier)
+        hours[m] += client_hours_units(client.hours)
+        potential[m] += client.potential
+
+    rest: list[int] = []
+    for c in sub.clients:
+        owner = position.get(instance.clients[c].owner_id or "")
+        if owner is not None and owner in sub.candidates[c] and fits(c, owner):
+            take(c, owner)
+        else:
+            rest.append(c)
+    # Big clients first, as a human would deal them out.
+    rest.sort(key=lambda c: (-instance.clients[c].potential, c))
+    for c in rest:
+        best: tuple[float, int] | None = None
+        for m in sub.candidates[c]:
+            cap = instance.managers[m].capacity
+            if cap <= 0 or not fits(c, m):
+                continue
+            key = (potential[m] / cap, m)
+            if best is None or key < best:
+                best = key
+        if best is not None:
+            take(c, best[1])
+    return hint
+
+
+def _cpsat_params(solver: cp_model.CpSolver, instance: Instance, det: float, wall: float) -> None:
+    params = solver.parameters
+    params.random_seed = instance.settings.seed
+    params.num_workers = max(1, instance.settings.num_workers)
+    if params.num_workers > 1:
+        # Interleaved subsolvers give the same result for the same seed, run after run.
+        params.interleave_search = True
+    params.max_deterministic_time = max(0.01, det)
+    params.max_time_in_seconds = max(0.05, wall)
+
+
+def solve_exact(sub: SubProblem, budget: Budget, hint: dict[int, int] | None = None) -> SubResult:
+    """Solve a sub-problem exactly with CP-SAT in three lexicographic phases."""
+    instance = sub.instance
+    backend = CpSatBackend()
+    builder = ModelBuilder(sub, backend)
+    builder.build_assignment()
+    capacity.add(builder)
+    max_moves.add(builder)
+    bal = balance.add(builder)
+    model = backend.model
+    start_hint = hint if hint is not None else _greedy_hint(sub)
+
+    def set_hint(choice: dict[int, int | None]) -> None:
+        # A complete hint (auxiliary variables included) is taken as a first solution at once.
+        model.clear_hints()  # type: ignore[no-untyped-call]
+        for (c, m), var in builder.x.items():
+            model.add_hint(var, 1 if choice.get(c) == m else 0)
+        for var, value in bal.hint_values(builder, choice):
+            model.add_hint(var, value)
+
+    def read(solver: cp_model.CpSolver) -> dict[int, int | None]:
+        chosen: dict[int, int | None] = dict.fromkeys(sub.clients)
+        for (c, m), var in builder.x.items():
+            if solver.boolean_value(var):
+                chosen[c] = m
+        return chosen
+
+    used = 0.0
+    proven = True
+    served_terms = builder.served_terms()
+    moved = builder.moved_terms()
+    needs_phase3 = bool(moved) or len(bal.spreads) > 1
+    phases = 1 + (bal.top is not None) + needs_phase3
+    current: dict[int, int | None] = dict(start_hint.items())
+
+    # Phase 1: serve everybody who can be served (nothing to prove if the hint already does).
+    served = sum(1 for m in current.values() if m is not None)
+    if served < sum(1 for c in sub.clients if sub.candidates[c]):
+        model.maximize(cp_model.LinearExpr.sum([v for _, v in served_terms]))
+        set_hint(current)
+        solver = cp_model.CpSolver()
+        share = budget.det_seconds / phases
+        _cpsat_params(solver, instance, share, min(share * WALL_FACTOR + 0.2, budget.wall_left()))
+        status = solver.solve(model)
+        used += solver.deterministic_time
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            current = read(solver)
+            proven &= status == cp_model.OPTIMAL
+        served = sum(1 for m in current.values() if m is not None)
+    model.add(cp_model.LinearExpr.sum([v for _, v in served_terms]) >= served)
+
+    bound = 0.0
+    if bal.top is not None:
+        model.clear_objective()  # type: ignore[no-untyped-call]
+        model.minimize(bal.top)
+        set_hint(current)
+        solver = cp_model.CpSolver()
+        left = max(budget.det_seconds - used, 0.05)
+        share = left / (2 if needs_phase3 else 1)
+        _cpsat_params(solver, instance, share, min(share * WALL_FACTOR + 0.2, budget.wall_left()))
+        status = solver.solve(model)
+        used += solver.deterministic_time
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            current = read(solver)
+            proven &= status == cp_model.OPTIMAL
+            top_value = int(solver.objective_value)
+            bound = balance.proven_bound(
+                solver.best_objective_bound,
+                sub.groups,
+                integral=True,
+                step=instance.settings.balance_step,
+            )
+            tolerance = round(
+                instance.settings.balance_tolerance / max(instance.settings.balance_step, 1e-9)
+            )
+            model.add(bal.top <= top_value + (tolerance if moved else 0))
+        else:
+            proven = False
+
+    if needs_phase3:
+        cost_table = disruption.costs(instance)
+        objective = [
+            (coef * DISRUPTION_WEIGHT, var) for coef, var in disruption.terms(builder, cost_table)
+        ]
+        objective += [(1, s) for s in bal.spreads]
+        model.clear_objective()  # type: ignore[no-untyped-call]
+        model.minimize(
+            cp_model.LinearExpr.weighted_sum(
+                [v for _, v in objective], [int(c) for c, _ in objective]
+            )
+        )
+        set_hint(current)
+        solver = cp_model.CpSolver()
+        left = max(budget.det_seconds - used, 0.05)
+        _cpsat_params(solver, instance, left, min(left * WALL_FACTOR + 0.2, budget.wall_left()))
+        status = solver.solve(model)
+        used += solver.deterministic_time
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            current = read(solver)
+            proven &= status == cp_model.OPTIMAL
+        else:
+            proven = False
+    return SubResult(current, proven, bound, used)
+
+
+def _solve_lp(sub: SubProblem) -> tuple[dict[tuple[int, int], float], float]:
+    """The LP relaxation of the three phases; returns x values and the proven bound."""
+    instance = sub.instance
+    backend = GlopBackend()
+    builder = ModelBuilder(sub, backend)
+    builder.build_assignment()
+    capacity.add(builder)
+    max_moves.add(builder)
+    bal = balance.add(builder)
+    solver = backend.solver
+    objective = solver.Objective()
+
+    values: dict[tuple[int, int], float] = {}
+
+    def optimise(terms: Sequence[Term], maximise: bool) -> float | None:
+        objective.Clear()
+        for coef, var in terms:
+            objective.SetCoefficient(var, objective.GetCoefficient(var) + coef)
+        if maximise:
+            objective.SetMaximization()
+        else:
+            objective.SetMinimization()
+        if solver.Solve() != pywraplp.Solver.OPTIMAL:
+            return None
+        # Read now: adding the next phase's constraint invalidates the solution.
+        values.clear()
+        values.update({pair: float(var.solution_value()) for pair, var in builder.x.items()})
+        return float(objective.Value())
+
+    served = optimise(builder.served_terms(), True)
+    if served is None:  # pragma: no cover - an LP with x = 0 feasible always solves
+        return {pair: 0.0 for pair in builder.x}, 0.0
+    backend.add_linear(builder.served_terms(), served - 1e-6, math.inf)
+    bound = 0.0
+    if bal.top is not None:
+        top = optimise([(1.0, bal.top)], False)
+        if top is None:
+            return values, 0.0
+        bound = balance.proven_bound(top, sub.groups, integral=False)
+        moved = builder.moved_terms()
+        slack = instance.settings.balance_tolerance * balance.BALANCE_SCALE / 2 if moved else 1e-6
+        backend.add_linear([(1.0, bal.top)], -math.inf, top + slack)
+        if moved or len(bal.spreads) > 1:
+            table = disruption.costs(instance)
+            terms = [(c * DISRUPTION_WEIGHT, v) for c, v in disruption.terms(builder, table)]
+            optimise(terms + [(1.0, s) for s in bal.spreads], False)
+    return values, bound
+
+
+def _round(sub: SubProblem, values: dict[tuple[int, int], float]) -> dict[int, int | None]:
+    """Integral LP values as they are, the rest to the largest fraction that still fits."""
+    instance = sub.instance
+    settings = instance.settings
+    load = {m: sub.fixed_load.get(m, 0) for m in sub.managers}
+    hours = {m: sub.fixed_hours.get(m, 0) for m in sub.managers}
+    by_client: dict[int, list[tuple[float, int]]] = {}
+    for (c, m), value in values.items():
+        by_client.setdefault(c, []).append((value, m))
+    order = sorted(
+        sub.clients, key=lambda c: (-max((v for v, _ in by_client.get(c, [])), default=0.0), c)
+    )
+    result: dict[int, int | None] = dict.fromkeys(sub.clients)
+    for c in order:
+        client = instance.clients[c]
+        weight = settings.weight(client.tier)
+        need = client_hours_units(client.hours)
+        options = sorted(by_client.get(c, []), key=lambda vm: (-vm[0], vm[1]))
+        if not options or options[0][0] < 1e-6:
+            continue
+        for _, m in options:
+            manager = instance.managers[m]
+            if load[m] + weight > manager.capacity:
+                continue
+            if manager.hours is not None and hours[m] + need > manager_hours_units(manager.hours):
+                continue
+            result[c] = m
+            load[m] += weight
+            hours[m] += need
+            break
+    return result
+
+
+def _spread_of(sub: SubProblem, assignment: dict[int, int | None]) -> float:
+    """The imbalance metric restricted to the sub-problem's peer groups."""
+    instance = sub.instance
+    potential = {m: sub.fixed_potential.get(m, 0.0) for m in sub.managers}
+    for c, m in assignment.items():
+        if m is not None:
+            potential[m] += instance.clients[c].potential
+    worst = 0.0
+    for group in sub.groups:
+        caps = [instance.managers[m].capacity for m in group.managers]
+        total = sum(potential[m] for m in group.managers)
+        if total <= 0:
+            continue
+        rho = total / sum(caps)
+        ratios = [potential[m] / cap for m, cap in zip(group.managers, caps, strict=True)]
+        worst = max(worst, (max(ratios) - min(ratios)) / rho)
+    return worst
+
+
+def solve_component(sub: SubProblem, budget: Budget) -> SubResult:
+    """LP bound and start, rounding, CP-SAT when rounding loses clients, local search."""
+    instance = sub.instance
+    settings = instance.settings
+    values, bound = _solve_lp(sub)
+    assignment = _round(sub, values)
+    served = sum(1 for m in assignment.values() if m is not None)
+    lp_served = math.floor(sum(values.values()) + 1e-6)
+    method = "lp+local-search"
+    proven = False
+    det_used = 0.0
+    if served < lp_served:
+        # Hours or tier weights made the LP too optimistic: let CP-SAT serve the most.
+        start = {c: m for c, m in assignment.items() if m is not None}
+        exact_result = solve_exact(sub, budget, start)
+        det_used += exact_result.det_time
+        assignment = exact_result.assignment
+        method = "lp+cp-sat+local-search"
+    work = int(max(1.0, budget.det_seconds) * LOCAL_SEARCH_WORK)
+    has_owners = any(instance.clients[c].owner_id is not None for c in sub.clients)
+    local_search.polish(sub, assignment, allow_new_moves=not has_owners, work=work)
+    if has_owners and _spread_of(sub, assignment) > bound + settings.balance_tolerance:
+        local_search.polish(sub, assignment, allow_new_moves=True, work=work)
+    gap = _spread_of(sub, assignment) - bound
+    if not has_owners and gap <= settings.balance_step:
+        proven = True
+    return SubResult(assignment, proven, bound, det_used, method)
+
+
+def _component_subproblem(
+    instance: Instance,
+    component: Component,
+    candidates: list[list[int]],
+    moves_limit: int | None,
+) -> SubProblem:
+    return SubProblem(
+        instance=instance,
+        clients=component.clients,
+        candidates={c: candidates[c] for c in component.clients},
+        managers=component.managers,
+        groups=peer_groups(instance, component, candidates),
+        moves_limit=moves_limit,
+    )
+
+
+def _split_moves(limit: int, wanted: list[int]) -> list[int]:
+    """Share a global move limit between components in proportion to what each wanted."""
+    total = sum(wanted)
+    if total <= limit:
+        return wanted
+    raw = [limit * w / total for w in wanted]
+    shares = [math.floor(r) for r in raw]
+    order = sorted(range(len(raw)), key=lambda i: (-(raw[i] - shares[i]), i))
+    for i in order[: limit - sum(shares)]:
+        shares[i] += 1
+    return shares
+
+
+def optimize(instance: Instance) -> Plan:
+    """The optimal strategy: the best plan the solver finds within the time limit."""
+    started = time.monotonic()
+    settings = instance.settings
+    candidates = candidate_lists(instance)
+    parts = components(candidates, len(instance.managers))
+    pair_counts = [sum(len(candidates[c]) for c in comp.clients) for comp in parts]
+    total_pairs = max(1, sum(pair_counts))
+    deadline = started + settings.time_limit * WALL_FACTOR + 1.0
+
+    def run(limits: list[int | None]) -> list[SubResult]:
+        results: list[SubResult] = []
+        for comp, pairs, limit in zip(parts, pair_counts, limits, strict=True):
+            sub = _component_subproblem(instance, comp, candidates, limit)
+            det = max(0.05, settings.time_limit * pairs / total_pairs)
+            budget = Budget(det, deadline)
+            results.append(solve_component(sub, budget))
+        return results
+
+    limits: list[int | None] = [settings.max_moves] * len(parts)
+    results = run(limits)
+    notes: list[str] = []
+    if settings.max_moves is not None and len(parts) > 1:
+        wanted = [_moves_of(instance, r.assignment) for r in results]
+        if sum(wanted) > settings.max_moves:
+            shares: list[int | None] = list(_split_moves(settings.max_moves, wanted))
+            results = run(shares)
+            notes.append("max_moves split between components")
+
+    assignment: dict[str, str | None] = {c.id: None for c in instance.clients}
+    for result in results:
+        for c, m in result.assignment.items():
+            assignment[instance.clients[c].id] = instance.managers[m].id if m is not None else None
+    plan = finish_plan(instance, assignment, Strategy.OPTIMAL, candidates)
+    plan.components = len(parts)
+    plan.lower_bound = max((r.bound for r in results), default=0.0)
+    plan.lower_bound = min(plan.lower_bound, plan.imbalance)
+    plan.gap = max(0.0, plan.imbalance - plan.lower_bound)
+    plan.objective = plan.imbalance
+    all_served = plan.unassigned == 0
+    if not all_served:
+        plan.status = PlanStatus.PARTIAL
+    elif all(r.proven for r in results):
+        plan.status = PlanStatus.OPTIMAL
+    else:
+        plan.status = PlanStatus.FEASIBLE
+    methods = sorted({r.method for r in results})
+    plan.notes = [*notes, f"methods: {', '.join(methods)}"]
+    plan.solve_seconds = time.monotonic() - started
+    return plan
+
+
+def _moves_of(instance: Instance, assignment: dict[int, int | None]) -> int:
+    moves = 0
+    for c, m in assignment.items():
+        owner = instance.clients[c].owner_id
+        if owner is not None and m is not None and instance.managers[m].id != owner:
+            moves += 1
+    return moves
+
+
+def finish_plan(
+    instance: Instance,
+    assignment: dict[str, str | None],
+    strategy: Strategy,
+    candidates: list[list[int]] | None = None,
+) -> Plan:
+    """A plan with every metric filled in from an assignment (any strategy)."""
+    cands = candidates if candidates is not None else candidate_lists(instance)
+    groups = metrics.peer_group_ids(instance, cands)
+    stats = metrics.manager_stats(instance, assignment)
+    unassigned = sum(1 for c in instance.clients if assignment.get(c.id) is None)
+    imbalance = max((metrics.spread(stats, g) for g in groups), default=0.0)
+    return Plan(
+        assignment=assignment,
+        status=PlanStatus.FEASIBLE if unassigned == 0 else PlanStatus.PARTIAL,
+        strategy=strategy,
+        objective=imbalance,
+        moves=metrics.moves(instance, assignment),
+        unassigned=unassigned,
+        imbalance=imbalance,
+        imbalance_role_group=metrics.imbalance_role_group(instance, assignment),
+        disruption=disruption.total(instance, assignment),
+        managers=stats,
+    )

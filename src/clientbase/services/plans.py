@@ -1,0 +1,434 @@
+"""Distribution plans on the database: create a draft, show, compare, apply, discard.
+
+A plan is computed outside any write transaction (the solver may run for seconds), stored
+as a draft with the inputs it was computed from and their fingerprint, and applied later in
+one short write transaction that refuses when today's data no longer matches the inputs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Engine, and_, select, update
+from sqlalchemy.orm import Session
+
+from clientbase.core.capacity import Drivers, client_capacity
+from clientbase.core.types import (
+    PRINCIPLE_LIST_FIELD,
+    ClientStatus,
+    Eligibility,
+    Role,
+    RoleGroup,
+    Tier,
+)
+from clientbase.db import tables as t
+from clientbase.db.uow import UnitOfWork
+from clientbase.errors import BadInputError, ConflictError, InfeasibleError, NotFoundError
+from clientbase.planning.schemas import (
+    Client,
+    Instance,
+    Manager,
+    Plan,
+    PlanStatus,
+    Settings,
+    Strategy,
+)
+from clientbase.planning.solve import make_plan
+
+# Which clients need a responsible of each planned role (SPEC §5 defaults).
+STATUSES_FOR_ROLE: dict[Role, tuple[str, ...]] = {
+    Role.ACCOUNT: (ClientStatus.ACTIVE.value, ClientStatus.DORMANT.value),
+    Role.ACQUISITION: (ClientStatus.PROSPECT.value,),
+    Role.SALES: (ClientStatus.PROSPECT.value,),
+    Role.SERVICE: (ClientStatus.ACTIVE.value, ClientStatus.DORMANT.value),
+    Role.ADMIN: (ClientStatus.ACTIVE.value, ClientStatus.DORMANT.value),
+}
+
+Solver = Callable[[Instance, Strategy], Plan]
+
+
+def solve(instance: Instance, strategy: Strategy) -> Plan:
+    """The distribution engine: the optimizer or a baseline rule, validated and explained."""
+    return make_plan(instance, strategy)
+
+
+@dataclass(frozen=True, slots=True)
+class PlanSummary:
+    """A stored plan as listed and shown."""
+
+    id: int
+    status: str
+    role: str
+    strategy: str
+    result: str
+    moves: int
+    unassigned: int
+    imbalance: float
+    created_at: dt.datetime
+    created_by: str
+    decided_at: dt.datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class ApplyResult:
+    """What applying a plan changed."""
+
+    moved: int
+    assigned: int
+
+
+@dataclass(frozen=True, slots=True)
+class Move:
+    """One client changing hands between two plans (or today and a plan)."""
+
+    client_id: str
+    client: str
+    before: str | None
+    after: str | None
+
+
+def _eligibility(m: t.Manager) -> Eligibility:
+    return Eligibility.parse({p: getattr(m, f) for p, f in PRINCIPLE_LIST_FIELD.items()})
+
+
+def build_instance(session: Session, settings: Settings, *, today: dt.date) -> Instance:
+    """Read managers, clients needing the role, current owners and locks into an instance."""
+    absent = set(
+        session.scalars(
+            select(t.Absence.manager_id).where(
+                t.Absence.start_date <= today, t.Absence.end_date >= today
+            )
+        )
+    )
+    managers = []
+    for m in session.scalars(select(t.Manager).order_by(t.Manager.id)):
+        group = RoleGroup(m.role_group)
+        capacity = client_capacity(
+            group,
+            Drivers(m.complexity, m.readiness, m.support, m.tools, m.grade),
+            override=m.capacity_override,
+        )
+        managers.append(
+            Manager(
+                id=str(m.id),
+                name=m.name,
+                role_group=group,
+                grade=m.grade,
+                active=m.active,
+                absent=m.id in absent,
+                capacity=capacity.clients,
+                hours=m.hours,
+                eligibility=_eligibility(m),
+            )
+        )
+    owner = (
+        select(t.Responsibility.client_id, t.Responsibility.manager_id, t.Responsibility.since)
+        .where(t.Responsibility.role == settings.role.value, t.Responsibility.until.is_(None))
+        .subquery()
+    )
+    stmt = (
+        select(t.Client, owner.c.manager_id, owner.c.since)
+        .outerjoin(owner, owner.c.client_id == t.Client.id)
+        .where(t.Client.status.in_(STATUSES_FOR_ROLE[settings.role]))
+        .order_by(t.Client.id)
+    )
+    clients = [
+        Client(
+            id=str(c.id),
+            name=c.name,
+            tier=Tier(c.tier),
+            potential=float(c.potential),
+            region=c.region,
+            industry=c.industry,
+            product_line=c.product_line,
+            channel=c.channel,
+            ownership=c.ownership,
+            revenue_12m=float(c.revenue_12m),
+            hours=float(c.hours or 0.0),
+            status=ClientStatus(c.status),
+            owner_id=str(manager_id) if manager_id is not None else None,
+            owner_since=since,
+            locked=c.locked,
+        )
+        for c, manager_id, since in session.execute(stmt)
+    ]
+    return Instance(managers=tuple(managers), clients=tuple(clients), settings=settings)
+
+
+def instance_payload(instance: Instance) -> dict[str, Any]:
+    """The inputs of a plan as plain JSON (what the head of sales planned from)."""
+    return {
+        "managers": [
+            {
+                "id": m.id,
+                "name": m.name,
+                "role_group": m.role_group.value,
+                "grade": m.grade,
+                "active": m.active,
+                "absent": m.absent,
+                "capacity": m.capacity,
+                "hours": m.hours,
+                "eligibility": {
+                    p.value: sorted(v) for p, v in sorted(m.eligibility.allowed.items())
+                },
+            }
+            for m in instance.managers
+        ],
+        "clients": [
+            {
+                "id": c.id,
+                "name": c.name,
+                "tier": c.tier.value,
+                "potential": c.potential,
+                "segment": [c.region, c.industry, c.product_line, c.channel, c.ownership],
+                "revenue_12m": c.revenue_12m,
+                "hours": c.hours,
+                "status": c.status.value,
+                "owner_id": c.owner_id,
+                "owner_since": c.owner_since.isoformat() if c.owner_since else None,
+                "locked": c.locked,
+            }
+            for c in instance.clients
+        ],
+    }
+
+
+def fingerprint(payload: dict[str, Any]) -> str:
+    """A stable hash of a plan's inputs."""
+    text = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _summary(r: t.PlanRecord) -> PlanSummary:
+    return PlanSummary(
+        id=r.id,
+        status=r.status,
+        role=r.role,
+        strategy=r.strategy,
+        result=r.result,
+        moves=r.moves,
+        unassigned=r.unassigned,
+        imbalance=r.imbalance,
+        created_at=r.created_at,
+        created_by=r.created_by,
+        decided_at=r.decided_at,
+    )
+
+
+def create_plan(
+    *,
+    engine: Engine,
+    solver: Solver,
+    settings: Settings,
+    strategy: Strategy = Strategy.OPTIMAL,
+    actor: str = "system",
+    today: dt.date | None = None,
+) -> tuple[PlanSummary, Plan]:
+    """Compute a plan from today's data and store it as a draft (partial plans included)."""
+    today = today or dt.date.today()
+    with UnitOfWork(engine) as uow:
+        instance = build_instance(uow.session, settings, today=today)
+    if not instance.clients:
+        raise BadInputError(f"Нет клиентов, которым нужна роль «{settings.role.value}».")
+    payload = instance_payload(instance)
+    plan = solver(instance, strategy)
+    with UnitOfWork(engine, write=True) as uow:
+        record = t.PlanRecord(
+            status="draft",
+            role=settings.role.value,
+            strategy=strategy.value,
+            result=plan.status.value,
+            moves=plan.moves,
+            unassigned=plan.unassigned,
+            imbalance=plan.imbalance,
+            fingerprint=fingerprint(payload),
+            settings=settings.to_dict(),
+            inputs=payload,
+            plan=plan.to_dict(),
+            created_by=actor,
+        )
+        uow.session.add(record)
+        uow.session.flush()
+        summary = _summary(record)
+        uow.commit()
+    return summary, plan
+
+
+def _load(session: Session, plan_id: int) -> t.PlanRecord:
+    record = session.get(t.PlanRecord, plan_id)
+    if record is None:
+        raise NotFoundError(f"План #{plan_id} не найден.")
+    return record
+
+
+def list_plans(engine: Engine) -> list[PlanSummary]:
+    """All stored plans, newest first."""
+    with UnitOfWork(engine) as uow:
+        stmt = select(t.PlanRecord).order_by(t.PlanRecord.id.desc())
+        return [_summary(r) for r in uow.session.scalars(stmt)]
+
+
+def get_plan(engine: Engine, plan_id: int) -> tuple[PlanSummary, Plan, dict[str, Any]]:
+    """A stored plan, its full content and the inputs it was computed from."""
+    with UnitOfWork(engine) as uow:
+        record = _load(uow.session, plan_id)
+        return _summary(record), Plan.from_dict(record.plan), record.inputs
+
+
+def moves_of(plan: Plan, inputs: dict[str, Any]) -> list[Move]:
+    """Clients the plan moves away from their current owner, by name."""
+    names = {m["id"]: m["name"] for m in inputs["managers"]}
+    clients = {c["id"]: c for c in inputs["clients"]}
+    moves = []
+    for cid, after in sorted(plan.assignment.items(), key=lambda kv: int(kv[0])):
+        before = clients[cid]["owner_id"] if cid in clients else None
+        if before != after:
+            moves.append(
+                Move(
+                    cid,
+                    clients[cid]["name"] if cid in clients else cid,
+                    names.get(before) if before else None,
+                    names.get(after) if after else None,
+                )
+            )
+    return moves
+
+
+def diff_plans(engine: Engine, first: int, second: int) -> list[Move]:
+    """Clients whose manager differs between two stored plans."""
+    _, plan_a, inputs_a = get_plan(engine, first)
+    _, plan_b, inputs_b = get_plan(engine, second)
+    names = {m["id"]: m["name"] for m in inputs_a["managers"] + inputs_b["managers"]}
+    clients = {c["id"]: c["name"] for c in inputs_a["clients"] + inputs_b["clients"]}
+    out = []
+    for cid in sorted(set(plan_a.assignment) | set(plan_b.assignment), key=int):
+        a, b = plan_a.assignment.get(cid), plan_b.assignment.get(cid)
+        if a != b:
+            out.append(
+                Move(
+                    cid,
+                    clients.get(cid, cid),
+                    names.get(a) if a else None,
+                    names.get(b) if b else None,
+                )
+            )
+    return out
+
+
+def apply_plan(
+    *, engine: Engine, plan_id: int, actor: str = "system", today: dt.date | None = None
+) -> ApplyResult:
+    """Apply a draft in one transaction: clients moved and clients newly given a manager.
+
+    Refused when the plan is not a draft, is partial, or when the data changed since it was
+    computed (someone else applied a plan, a client was locked, a manager left…).
+    """
+    today = today or dt.date.today()
+    with UnitOfWork(engine, write=True) as uow:
+        session = uow.session
+        record = _load(session, plan_id)
+        if record.status != "draft":
+            raise ConflictError(f"План #{plan_id} уже {_STATUS_RU[record.status]}.")
+        if record.result in (PlanStatus.PARTIAL.value, PlanStatus.INFEASIBLE.value):
+            raise InfeasibleError(
+                f"План #{plan_id} частичный: {record.unassigned} клиентов без ответственного. "
+                "Примените исправления из диагноза и пересчитайте план."
+            )
+        settings = Settings.from_dict(record.settings)
+        current = build_instance(session, settings, today=today)
+        if fingerprint(instance_payload(current)) != record.fingerprint:
+            raise ConflictError(
+                f"Данные изменились после расчёта плана #{plan_id}; пересчитайте план."
+            )
+        plan = Plan.from_dict(record.plan)
+        owners = {c.id: c.owner_id for c in current.clients}
+        role = settings.role.value
+        reason = f"plan #{plan_id}"
+        moved = assigned = 0
+        for cid, after in plan.assignment.items():
+            before = owners.get(cid)
+            if after is None or after == before:
+                continue
+            client_id, new_id = int(cid), int(after)
+            session.execute(
+                update(t.Responsibility)
+                .where(
+                    t.Responsibility.client_id == client_id,
+                    t.Responsibility.role == role,
+                    t.Responsibility.until.is_(None),
+                )
+                .values(until=today)
+            )
+            session.add(
+                t.Responsibility(
+                    client_id=client_id, role=role, manager_id=new_id, since=today, reason=reason
+                )
+            )
+            session.add(
+                t.ChangeHistory(
+                    entity="client",
+                    entity_id=client_id,
+                    field=role,
+                    old_value=before,
+                    new_value=after,
+                    reason=reason,
+                    actor=actor,
+                )
+            )
+            if before is not None:
+                _cascade(session, client_id, int(before), new_id)
+                moved += 1
+            else:
+                assigned += 1
+        # Compare-and-swap on the plan's version: two heads applying at once → one wins.
+        done = session.execute(
+            update(t.PlanRecord)
+            .where(t.PlanRecord.id == plan_id, t.PlanRecord.version == record.version)
+            .values(status="applied", decided_at=dt.datetime.now(), version=record.version + 1)
+        )
+        if done.rowcount != 1:  # type: ignore[attr-defined]
+            raise ConflictError(f"План #{plan_id} только что изменил кто-то другой.")
+        uow.commit()
+        return ApplyResult(moved=moved, assigned=assigned)
+
+
+def _cascade(session: Session, client_id: int, old: int, new: int) -> None:
+    """Open deals and open activities follow the client to the new manager (SPEC §5)."""
+    session.execute(
+        update(t.Deal)
+        .where(
+            and_(t.Deal.client_id == client_id, t.Deal.manager_id == old, t.Deal.outcome == "open")
+        )
+        .values(manager_id=new)
+    )
+    session.execute(
+        update(t.Activity)
+        .where(
+            and_(
+                t.Activity.client_id == client_id,
+                t.Activity.manager_id == old,
+                t.Activity.completed.is_(False),
+            )
+        )
+        .values(manager_id=new)
+    )
+
+
+_STATUS_RU = {"draft": "черновик", "applied": "применён", "discarded": "отклонён"}
+
+
+def discard_plan(*, engine: Engine, plan_id: int) -> None:
+    """Mark a draft as discarded; nothing else changes."""
+    with UnitOfWork(engine, write=True) as uow:
+        record = _load(uow.session, plan_id)
+        if record.status != "draft":
+            raise ConflictError(f"План #{plan_id} уже {_STATUS_RU[record.status]}.")
+        record.status = "discarded"
+        record.decided_at = dt.datetime.now()
+        record.version += 1
+        uow.commit()
