@@ -25,6 +25,7 @@ try:  # typer ≥ 0.26 vendors its own click; its exceptions live there
     from typer._click import exceptions as cli_exc
 except ImportError:  # pragma: no cover - older typer uses click itself
     from click import exceptions as cli_exc  # type: ignore[no-redef]
+from clientbase.cli_assign import assign
 from clientbase.cli_io import export, import_
 from clientbase.cli_plan import plan_app
 from clientbase.core.filters import ClientFilter, ManagerFilter
@@ -49,12 +50,7 @@ app.add_typer(managers_app, name="managers")
 app.add_typer(plan_app, name="plan")
 app.command("import")(import_)
 app.command("export")(export)
-try:  # the file-mode command lands with the distribution engine
-    from clientbase.cli_assign import assign  # type: ignore[import-not-found, unused-ignore]
-
-    app.command("assign")(assign)
-except ImportError:  # pragma: no cover
-    pass
+app.command("assign")(assign)
 
 out = Console()
 err = Console(stderr=True)
