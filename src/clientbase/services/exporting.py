@@ -55,11 +55,10 @@ class _Refs:
     """How a manager or client is written so that the importer finds it again."""
 
     def __init__(self, session: Session) -> None:
+        # The same key as the exported `manager_id`, so that a clients file and a managers
+        # file exported together also work in file mode (`clientbase assign`).
         self.managers = {
-            m.id: m.email or m.external_id or m.name
-            for m in session.execute(
-                select(Manager.id, Manager.email, Manager.external_id, Manager.name)
-            )
+            m.id: _key(m) for m in session.execute(select(Manager.id, Manager.external_id))
         }
         self.clients = {
             c.id: c.external_id or c.name
