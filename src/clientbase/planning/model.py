@@ -1,19 +1,24 @@
 """The optimizer: compose the constraint and objective modules and solve, component by component.
 
-Objectives are lexicographic, each phase constraining the previous one's result:
-1. serve as many clients as possible (Σ x, maximised);
-2. balance: minimise T, the largest normalised spread of potential per capacity slot;
-3. disruption: within T ≤ T* + tolerance, minimise the cost of the moves
-   (plus the sum of spreads as a tie-break so every peer group, not only the worst, is
-   balanced).
+Objectives are lexicographic: (1) serve as many clients as possible, (2) balance potential
+per capacity slot among peers, (3) low disruption — within `balance_tolerance` of the best
+balance, fewer and cheaper moves win.
 
-Small components are solved exactly by CP-SAT on one 0/1 variable per candidate pair.
-Large ones first get the LP relaxation (GLOP) of the same model, which gives the proven
-lower bound and an almost integral solution; its fractional clients, plus a few small
-clients per manager for fine-tuning, are then re-decided exactly by CP-SAT.
+Per independent component (decompose.py):
+1. start: min-cost max-flow (start.py) serves the most clients at the least move cost;
+2. if the flow cannot serve everybody (hours, tier weights, a move limit), CP-SAT decides
+   exactly how many can be served (phase 1 of `solve_exact`);
+3. balance: local search by moves and swaps (objectives/local_search.py), new moves away
+   from an owner allowed only while the balance is outside the tolerance band;
+4. proof: the LP relaxation over client classes (relaxation.py, GLOP) gives the proven
+   lower bound on imbalance that `gap` is measured against.
 
-Determinism: CP-SAT runs with a fixed seed, a fixed number of workers in interleaved
-(deterministic) mode, and limits in deterministic time; GLOP is deterministic.
+`solve_exact` also holds the full three-phase CP-SAT model (one 0/1 variable per candidate
+pair); ADR 0002 records why it is not the main path for balance.
+
+Determinism: no wall clock decides anything. CP-SAT runs with a fixed seed, fixed workers
+in interleaved mode and deterministic-time limits; flow, GLOP and local search (a budget in
+evaluations, fixed orders) are deterministic.
 """
 
 from __future__ import annotations
@@ -23,10 +28,9 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from ortools.linear_solver import pywraplp
 from ortools.sat.python import cp_model
 
-from clientbase.planning import metrics
+from clientbase.planning import metrics, relaxation, start
 from clientbase.planning.builder import (
     Backend,
     ModelBuilder,
@@ -44,8 +48,8 @@ from clientbase.planning.schemas import Instance, Plan, PlanStatus, Strategy
 
 # Weight of disruption against the sum of spreads in phase 3 (cost hundredths vs 1e-5 of ρ).
 DISRUPTION_WEIGHT = 1000
-# Evaluations of the local search per second of time limit (about a second of CPU each).
-LOCAL_SEARCH_WORK = 300_000
+# Evaluations of the local search per second of time limit (about a second of CPU).
+LOCAL_SEARCH_WORK = 450_000
 # Wall-clock safety net over the deterministic limits.
 WALL_FACTOR = 1.5
 
@@ -73,31 +77,6 @@ class CpSatBackend(Backend):
             self.model.add(expr >= math.ceil(lb))
         else:
             self.model.add_linear_constraint(expr, math.ceil(lb), math.floor(ub))
-
-
-class GlopBackend(Backend):
-    """Continuous backend: the LP relaxation in GLOP."""
-
-    integral = False
-
-    def __init__(self) -> None:
-        solver = pywraplp.Solver.CreateSolver("GLOP")
-        if solver is None:  # pragma: no cover - GLOP ships with every OR-Tools wheel
-            raise RuntimeError("GLOP is not available")
-        self.solver = solver
-
-    def new_var(self, lb: float, ub: float, name: str) -> Var:
-        """A continuous variable."""
-        return self.solver.NumVar(lb, ub, name)
-
-    def add_linear(self, terms: Sequence[Term], lb: float, ub: float) -> None:
-        """lb ≤ Σ coef·var ≤ ub."""
-        inf = self.solver.infinity()
-        constraint = self.solver.Constraint(
-            -inf if lb == -math.inf else lb, inf if ub == math.inf else ub
-        )
-        for coef, var in terms:
-            constraint.SetCoefficient(var, coef)
 
 
 @dataclass(slots=True)
@@ -185,8 +164,14 @@ def _cpsat_params(solver: cp_model.CpSolver, instance: Instance, det: float, wal
     params.max_time_in_seconds = max(0.05, wall)
 
 
-def solve_exact(sub: SubProblem, budget: Budget, hint: dict[int, int] | None = None) -> SubResult:
-    """Solve a sub-problem exactly with CP-SAT in three lexicographic phases."""
+def solve_exact(
+    sub: SubProblem,
+    budget: Budget,
+    hint: dict[int, int] | None = None,
+    *,
+    serve_only: bool = False,
+) -> SubResult:
+    """Solve a sub-problem with CP-SAT in three lexicographic phases (or only the first)."""
     instance = sub.instance
     backend = CpSatBackend()
     builder = ModelBuilder(sub, backend)
@@ -223,7 +208,17 @@ def solve_exact(sub: SubProblem, budget: Budget, hint: dict[int, int] | None = N
     # Phase 1: serve everybody who can be served (nothing to prove if the hint already does).
     served = sum(1 for m in current.values() if m is not None)
     if served < sum(1 for c in sub.clients if sub.candidates[c]):
-        model.maximize(cp_model.LinearExpr.sum([v for _, v in served_terms]))
+        # Time for this phase only when it is the only one we run.
+        phases = 1 if serve_only else phases
+        # Serve the most; among those plans, the least disruption (weight W > total cost).
+        cost_terms = disruption.terms(builder, disruption.costs(instance))
+        weight = sum(int(c) for c, _ in cost_terms) + 1
+        model.maximize(
+            cp_model.LinearExpr.weighted_sum(
+                [v for _, v in served_terms] + [v for _, v in cost_terms],
+                [weight] * len(served_terms) + [-int(c) for c, _ in cost_terms],
+            )
+        )
         set_hint(current)
         solver = cp_model.CpSolver()
         share = budget.det_seconds / phases
@@ -234,6 +229,8 @@ def solve_exact(sub: SubProblem, budget: Budget, hint: dict[int, int] | None = N
             current = read(solver)
             proven &= status == cp_model.OPTIMAL
         served = sum(1 for m in current.values() if m is not None)
+    if serve_only:
+        return SubResult(current, proven, 0.0, used)
     model.add(cp_model.LinearExpr.sum([v for _, v in served_terms]) >= served)
 
     bound = 0.0
@@ -290,88 +287,6 @@ def solve_exact(sub: SubProblem, budget: Budget, hint: dict[int, int] | None = N
     return SubResult(current, proven, bound, used)
 
 
-def _solve_lp(sub: SubProblem) -> tuple[dict[tuple[int, int], float], float]:
-    """The LP relaxation of the three phases; returns x values and the proven bound."""
-    instance = sub.instance
-    backend = GlopBackend()
-    builder = ModelBuilder(sub, backend)
-    builder.build_assignment()
-    capacity.add(builder)
-    max_moves.add(builder)
-    bal = balance.add(builder)
-    solver = backend.solver
-    objective = solver.Objective()
-
-    values: dict[tuple[int, int], float] = {}
-
-    def optimise(terms: Sequence[Term], maximise: bool) -> float | None:
-        objective.Clear()
-        for coef, var in terms:
-            objective.SetCoefficient(var, objective.GetCoefficient(var) + coef)
-        if maximise:
-            objective.SetMaximization()
-        else:
-            objective.SetMinimization()
-        if solver.Solve() != pywraplp.Solver.OPTIMAL:
-            return None
-        # Read now: adding the next phase's constraint invalidates the solution.
-        values.clear()
-        values.update({pair: float(var.solution_value()) for pair, var in builder.x.items()})
-        return float(objective.Value())
-
-    served = optimise(builder.served_terms(), True)
-    if served is None:  # pragma: no cover - an LP with x = 0 feasible always solves
-        return {pair: 0.0 for pair in builder.x}, 0.0
-    backend.add_linear(builder.served_terms(), served - 1e-6, math.inf)
-    bound = 0.0
-    if bal.top is not None:
-        top = optimise([(1.0, bal.top)], False)
-        if top is None:
-            return values, 0.0
-        bound = balance.proven_bound(top, sub.groups, integral=False)
-        moved = builder.moved_terms()
-        slack = instance.settings.balance_tolerance * balance.BALANCE_SCALE / 2 if moved else 1e-6
-        backend.add_linear([(1.0, bal.top)], -math.inf, top + slack)
-        if moved or len(bal.spreads) > 1:
-            table = disruption.costs(instance)
-            terms = [(c * DISRUPTION_WEIGHT, v) for c, v in disruption.terms(builder, table)]
-            optimise(terms + [(1.0, s) for s in bal.spreads], False)
-    return values, bound
-
-
-def _round(sub: SubProblem, values: dict[tuple[int, int], float]) -> dict[int, int | None]:
-    """Integral LP values as they are, the rest to the largest fraction that still fits."""
-    instance = sub.instance
-    settings = instance.settings
-    load = {m: sub.fixed_load.get(m, 0) for m in sub.managers}
-    hours = {m: sub.fixed_hours.get(m, 0) for m in sub.managers}
-    by_client: dict[int, list[tuple[float, int]]] = {}
-    for (c, m), value in values.items():
-        by_client.setdefault(c, []).append((value, m))
-    order = sorted(
-        sub.clients, key=lambda c: (-max((v for v, _ in by_client.get(c, [])), default=0.0), c)
-    )
-    result: dict[int, int | None] = dict.fromkeys(sub.clients)
-    for c in order:
-        client = instance.clients[c]
-        weight = settings.weight(client.tier)
-        need = client_hours_units(client.hours)
-        options = sorted(by_client.get(c, []), key=lambda vm: (-vm[0], vm[1]))
-        if not options or options[0][0] < 1e-6:
-            continue
-        for _, m in options:
-            manager = instance.managers[m]
-            if load[m] + weight > manager.capacity:
-                continue
-            if manager.hours is not None and hours[m] + need > manager_hours_units(manager.hours):
-                continue
-            result[c] = m
-            load[m] += weight
-            hours[m] += need
-            break
-    return result
-
-
 def _spread_of(sub: SubProblem, assignment: dict[int, int | None]) -> float:
     """The imbalance metric restricted to the sub-problem's peer groups."""
     instance = sub.instance
@@ -392,32 +307,52 @@ def _spread_of(sub: SubProblem, assignment: dict[int, int | None]) -> float:
 
 
 def solve_component(sub: SubProblem, budget: Budget) -> SubResult:
-    """LP bound and start, rounding, CP-SAT when rounding loses clients, local search."""
+    """Flow start, CP-SAT when it cannot serve everybody, local search, LP bound."""
     instance = sub.instance
     settings = instance.settings
-    values, bound = _solve_lp(sub)
-    assignment = _round(sub, values)
+    assignment = start.initial_assignment(sub)
     served = sum(1 for m in assignment.values() if m is not None)
-    lp_served = math.floor(sum(values.values()) + 1e-6)
-    method = "lp+local-search"
-    proven = False
+    servable = sum(1 for c in sub.clients if sub.candidates[c])
+    method = "greedy+local-search"
     det_used = 0.0
-    if served < lp_served:
-        # Hours or tier weights made the LP too optimistic: let CP-SAT serve the most.
-        start = {c: m for c, m in assignment.items() if m is not None}
-        exact_result = solve_exact(sub, budget, start)
+    proven_served = served == servable
+    moves = _moves_of(instance, assignment)
+    over_limit = sub.moves_limit is not None and moves + sub.fixed_moves > sub.moves_limit
+    if not proven_served or over_limit:
+        # Hours, tier weights or the move limit: only an exact model knows the most we can serve.
+        hint = {c: m for c, m in assignment.items() if m is not None}
+        if over_limit:
+            hint = {c: m for c, m in hint.items() if _keeps_owner(instance, c, m)}
+        exact_result = solve_exact(sub, budget, hint, serve_only=True)
         det_used += exact_result.det_time
         assignment = exact_result.assignment
-        method = "lp+cp-sat+local-search"
+        proven_served = exact_result.proven
+        served = sum(1 for m in assignment.values() if m is not None)
+        method = "greedy+cp-sat+local-search"
     work = int(max(1.0, budget.det_seconds) * LOCAL_SEARCH_WORK)
     has_owners = any(instance.clients[c].owner_id is not None for c in sub.clients)
-    local_search.polish(sub, assignment, allow_new_moves=not has_owners, work=work)
-    if has_owners and _spread_of(sub, assignment) > bound + settings.balance_tolerance:
-        local_search.polish(sub, assignment, allow_new_moves=True, work=work)
+    bound = relaxation.lower_bound(sub, served)
+    # Spreads within half a step of the bound cannot be told apart at the model's resolution.
+    enough = bound + settings.balance_step / 2
+    # One work budget for all passes, so the time limit holds.
+    work -= local_search.polish(
+        sub, assignment, allow_new_moves=not has_owners, work=work, good_enough=enough
+    )
+    band = bound + settings.balance_tolerance
+    if has_owners and work > 0 and _spread_of(sub, assignment) > band:
+        work -= local_search.polish(sub, assignment, allow_new_moves=True, work=work, target=band)
+        # Then polish inside the band without adding moves.
+        local_search.polish(
+            sub, assignment, allow_new_moves=False, work=max(work, 0), good_enough=enough
+        )
     gap = _spread_of(sub, assignment) - bound
-    if not has_owners and gap <= settings.balance_step:
-        proven = True
+    proven = proven_served and not has_owners and gap <= settings.balance_step
     return SubResult(assignment, proven, bound, det_used, method)
+
+
+def _keeps_owner(instance: Instance, c: int, m: int) -> bool:
+    owner = instance.clients[c].owner_id
+    return owner is None or instance.managers[m].id == owner
 
 
 def _component_subproblem(

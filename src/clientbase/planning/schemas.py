@@ -154,8 +154,6 @@ class Settings:
     time_limit: float = 10.0
     seed: int = 0
     num_workers: int = 2
-    # Components with more client–manager pairs than this go through the LP path.
-    exact_pair_limit: int = 40_000
     as_of: dt.date | None = None
     lang: str = "ru"
 
@@ -171,7 +169,6 @@ class Settings:
             "time_limit": self.time_limit,
             "seed": self.seed,
             "num_workers": self.num_workers,
-            "exact_pair_limit": self.exact_pair_limit,
             "as_of": self.as_of.isoformat() if self.as_of else None,
             "lang": self.lang,
         }
@@ -193,7 +190,6 @@ class Settings:
             time_limit=float(data.get("time_limit", 10.0)),
             seed=int(data.get("seed", 0)),
             num_workers=int(data.get("num_workers", 2)),
-            exact_pair_limit=int(data.get("exact_pair_limit", 40_000)),
             as_of=dt.date.fromisoformat(as_of) if as_of else None,
             lang=str(data.get("lang", "ru")),
         )

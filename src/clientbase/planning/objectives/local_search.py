@@ -14,14 +14,38 @@ owner. It is deterministic: fixed orders, no clock, a work budget in evaluations
 from __future__ import annotations
 
 import bisect
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from clientbase.planning.builder import SubProblem, client_hours_units, manager_hours_units
 
 # Gains smaller than this (in Φ units) are rounding noise.
 EPSILON = 1e-12
-# How many neighbours of the ideal size are tried on each side of a binary search.
+# How many eligible neighbours of the ideal size are tried on each side of a binary search,
+# and how far the scan may go to find them.
 WINDOW = 3
+SCAN = 64
+
+
+def _outward(
+    book: list[tuple[float, int]], at: int, usable: Callable[[int], bool], per_side: int
+) -> list[int]:
+    """Positions nearest to `at` on each side whose entry is usable, `per_side` at most each.
+
+    A manager's largest clients may all be outside the region the other manager serves;
+    scanning on until usable ones are found is what lets a very under-loaded manager fill up.
+    """
+    found: list[int] = []
+    for step, stop in ((-1, -1), (1, len(book))):
+        i = at - 1 if step < 0 else at
+        taken = scanned = 0
+        while i != stop and taken < per_side and scanned < SCAN:
+            if usable(i):
+                found.append(i)
+                taken += 1
+            scanned += 1
+            i += step
+    return found
 
 
 @dataclass(slots=True)
@@ -43,8 +67,15 @@ def polish(
     *,
     allow_new_moves: bool,
     work: int,
-) -> dict[int, int | None]:
-    """Improve the balance of `assignment` in place of a sub-problem; returns it."""
+    target: float = 0.0,
+    good_enough: float = 0.0,
+) -> int:
+    """Improve the balance of `assignment` in place; returns the evaluations spent.
+
+    With `allow_new_moves`, clients may be taken from their owners only until every peer
+    group's spread is within `target`; from then on only moves that do not add disruption.
+    The search stops early once every spread is within `good_enough`.
+    """
     instance = sub.instance
     settings = instance.settings
     managers = instance.managers
@@ -133,7 +164,20 @@ def polish(
         e_dst = state.potential[dst] - s_dst
         return (e_src / k_src - e_dst / k_dst) / (1 / k_src + 1 / k_dst)
 
+    def spread() -> float:
+        worst = 0.0
+        for group in sub.groups:
+            members = [m for m in group.managers if managers[m].capacity > 0]
+            total = sum(state.potential[m] for m in members)
+            if total <= 0 or len(members) < 2:
+                continue
+            rho = total / sum(managers[m].capacity for m in members)
+            ratios = [state.potential[m] / managers[m].capacity for m in members]
+            worst = max(worst, (max(ratios) - min(ratios)) / rho)
+        return worst
+
     def apply(changes: list[tuple[int, int, int]]) -> None:
+        added = sum(move_delta(c, src, dst) for c, src, dst in changes)
         for c, src, dst in changes:
             client = clients[c]
             weight = settings.weight(client.tier)
@@ -149,6 +193,9 @@ def polish(
             bisect.insort(state.books[dst], (client.potential, c))
             assignment[c] = dst
         state.applied += 1
+        if added > 0 and state.free_moves and spread() <= target:
+            # Inside the tolerance band: fewer moves now beat better balance (objective 3).
+            state.free_moves = False
 
     def best_transfer(
         src: int, dst: int, target: float
@@ -159,11 +206,9 @@ def polish(
         book = state.books[src]
         # A single move of a client of about the ideal size.
         at = bisect.bisect_left(book, (target, -1))
-        for i in range(max(0, at - WINDOW), min(len(book), at + WINDOW)):
+        for i in _outward(book, at, lambda i: dst in cand_sets.get(book[i][1], ()), WINDOW):
             p, c = book[i]
             state.evaluations += 1
-            if dst not in cand_sets.get(c, ()):
-                continue
             client = clients[c]
             if not fits(dst, settings.weight(client.tier), client_hours_units(client.hours)):
                 continue
@@ -181,11 +226,9 @@ def polish(
                 continue
             want = p - target
             at = bisect.bisect_left(other, (want, -1))
-            for j in range(max(0, at - 2), min(len(other), at + 2)):
+            for j in _outward(other, at, lambda j: src in cand_sets.get(other[j][1], ()), 2):
                 q, d = other[j]
                 state.evaluations += 1
-                if src not in cand_sets.get(d, ()):
-                    continue
                 ca, cd = clients[c], clients[d]
                 wa, wd = settings.weight(ca.tier), settings.weight(cd.tier)
                 ha, hd = client_hours_units(ca.hours), client_hours_units(cd.hours)
@@ -204,8 +247,10 @@ def polish(
         return best_gain, best
 
     grouped = sorted(state.scale)
+    if state.free_moves and sub.moves_limit is None and target > 0 and spread() <= target:
+        state.free_moves = False
     for _ in range(50):
-        if state.evaluations > work:
+        if state.evaluations > work or spread() <= good_enough:
             break
         before = state.applied
         # The worst-balanced managers first.
@@ -231,4 +276,4 @@ def polish(
                 apply(best)
         if state.applied == before:
             break
-    return assignment
+    return state.evaluations
