@@ -383,3 +383,119 @@ class ManagerAlias(Base):
     source: Mapped[str] = mapped_column(String(40))
     external_id: Mapped[str] = mapped_column(String(120))
     manager_id: Mapped[int] = mapped_column(ForeignKey("managers.id", ondelete="CASCADE"))
+
+
+class RoleRule(ImportedMixin, Base):
+    """A conditional role rule (SPEC §5): when a client matches, a role goes to a target.
+
+    `condition` holds segment/tier/status/purchase-total tests; `target` names who gets the
+    role: a manager id, a role group (chosen by routing), or the head of sales.
+    Rules are evaluated by ascending `priority`; the first match for a role wins.
+    """
+
+    __tablename__ = "role_rules"
+    __table_args__ = (
+        UniqueConstraint("source", "external_id"),
+        CheckConstraint("role IN ('acquisition','sales','account','service','admin')", name="role"),
+        Index("ix_role_rules_priority", "active", "priority"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    priority: Mapped[int] = mapped_column(Integer, default=100, server_default="100")
+    role: Mapped[str] = mapped_column(String(12))
+    condition: Mapped[dict[str, Any]] = mapped_column(JSON)
+    target: Mapped[dict[str, Any]] = mapped_column(JSON)
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+
+
+class RotationRun(Base):
+    """One rotation run for a date (SPEC §6); a date is run once (idempotent)."""
+
+    __tablename__ = "rotation_runs"
+    __table_args__ = (UniqueConstraint("run_date"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_date: Mapped[dt.date] = mapped_column(Date)
+    seed: Mapped[int] = mapped_column(Integer, default=0)
+    holdout_share: Mapped[float] = mapped_column(Float, default=0.2)
+    params: Mapped[dict[str, Any]] = mapped_column(JSON)
+    candidates: Mapped[int] = mapped_column(Integer, default=0)
+    rotated: Mapped[int] = mapped_column(Integer, default=0)
+    held_out: Mapped[int] = mapped_column(Integer, default=0)
+    created_by: Mapped[str] = mapped_column(String(120), default="system")
+    created_at: Mapped[dt.datetime] = mapped_column(
+        DateTime, default=_now, server_default=func.now()
+    )
+
+
+class RotationMember(Base):
+    """A candidate client of a run: rotated to a new manager or held out with its owner."""
+
+    __tablename__ = "rotation_members"
+    __table_args__ = (
+        UniqueConstraint("run_id", "client_id"),
+        CheckConstraint("arm IN ('rotated','holdout','unplaced')", name="arm"),
+        Index("ix_rotation_members_client", "client_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("rotation_runs.id", ondelete="CASCADE"))
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"))
+    tier: Mapped[str] = mapped_column(String(3))
+    arm: Mapped[str] = mapped_column(String(10))
+    from_manager_id: Mapped[int | None] = mapped_column(ForeignKey("managers.id"))
+    to_manager_id: Mapped[int | None] = mapped_column(ForeignKey("managers.id"))
+    dormant_days: Mapped[int] = mapped_column(Integer, default=0)
+    reason: Mapped[str | None] = mapped_column(String(300))
+
+
+class User(Base):
+    """An account of the web app: manager (own clients), head (own department) or admin."""
+
+    __tablename__ = "users"
+    __table_args__ = (
+        UniqueConstraint("login"),
+        CheckConstraint("role IN ('manager','head','admin')", name="role"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    login: Mapped[str] = mapped_column(String(120))
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(300))
+    role: Mapped[str] = mapped_column(String(10))
+    manager_id: Mapped[int | None] = mapped_column(ForeignKey("managers.id", ondelete="SET NULL"))
+    # The department (managers.team) a head of sales runs; None = all teams.
+    team: Mapped[str | None] = mapped_column(String(120))
+    language: Mapped[str] = mapped_column(String(5), default="ru", server_default="ru")
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(
+        DateTime, default=_now, server_default=func.now()
+    )
+
+
+class UserSession(Base):
+    """A login session; the cookie carries a random token, the table keeps its hash."""
+
+    __tablename__ = "user_sessions"
+    __table_args__ = (Index("ix_user_sessions_user", "user_id"),)
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    last_seen: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+
+
+class JobLock(Base):
+    """A named lock so that only one worker runs a scheduled job (rotation, KPI snapshot)."""
+
+    __tablename__ = "job_locks"
+
+    name: Mapped[str] = mapped_column(String(60), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(120))
+    acquired_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime)
