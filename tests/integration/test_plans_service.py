@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 
 import pytest
 from sqlalchemy import Engine, func, select
@@ -58,9 +59,19 @@ def test_applying_moves_the_clients_with_history_and_open_deals(demo: Engine) ->
             if mid is not None:
                 assert owners[int(cid)] == int(mid)
         history = s.scalar(
-            select(func.count()).where(t.ChangeHistory.reason == f"plan #{summary.id}")
+            select(func.count()).where(
+                t.ChangeHistory.reason == f"plan #{summary.id}",
+                t.ChangeHistory.field == "responsible:account",
+            )
         )
         assert history == result.moved + result.assigned
+        followed = s.scalar(
+            select(func.count()).where(
+                t.ChangeHistory.reason == f"plan #{summary.id}",
+                t.ChangeHistory.field == "open_work",
+            )
+        )
+        assert followed is not None and followed <= result.moved
         # Open deals follow their client to the new account manager.
         stale = s.scalar(
             select(func.count())
@@ -146,3 +157,55 @@ def test_two_plans_can_be_compared(demo: Engine) -> None:
     )
     diff = plans.diff_plans(demo, a.id, b.id)
     assert all(m.before != m.after for m in diff)
+
+
+def test_two_heads_applying_plans_at_once_one_wins_and_the_other_is_told_to_recompute(
+    demo: Engine,
+) -> None:
+    first, _ = _create(demo)
+    second, _ = _create(demo, seed=2)
+    barrier = threading.Barrier(2)
+    outcomes: dict[int, str] = {}
+
+    def apply(plan_id: int) -> None:
+        barrier.wait()
+        try:
+            plans.apply_plan(engine=demo, plan_id=plan_id, today=TODAY)
+            outcomes[plan_id] = "applied"
+        except ConflictError as exc:
+            outcomes[plan_id] = f"conflict: {exc}"
+
+    threads = [threading.Thread(target=apply, args=(p.id,)) for p in (first, second)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(timeout=120)
+    assert sorted(v.split(":")[0] for v in outcomes.values()) == ["applied", "conflict"]
+    loser = next(k for k, v in outcomes.items() if v != "applied")
+    assert "пересчитайте" in outcomes[loser]
+    with Session(demo) as s:
+        # Exactly one active account responsible per client: nothing half-applied.
+        dupes = s.scalar(
+            select(func.count())
+            .select_from(t.Responsibility)
+            .where(t.Responsibility.role == "account", t.Responsibility.until.is_(None))
+            .group_by(t.Responsibility.client_id)
+            .having(func.count() > 1)
+        )
+        assert dupes is None
+        statuses = {r.id: r.status for r in s.scalars(select(t.PlanRecord))}
+    assert statuses[loser] == "draft"
+
+
+def test_an_applied_plan_cannot_be_discarded_afterwards(demo: Engine) -> None:
+    summary, _ = _create(demo)
+    plans.apply_plan(engine=demo, plan_id=summary.id, today=TODAY)
+    with pytest.raises(ConflictError, match="применён"):
+        plans.discard_plan(engine=demo, plan_id=summary.id)
+
+
+def test_a_plan_is_checked_against_the_date_it_was_computed_for(demo: Engine) -> None:
+    summary, _ = _create(demo)
+    # Applied a week later: the owners are the same, so the plan is not stale.
+    result = plans.apply_plan(engine=demo, plan_id=summary.id, today=TODAY + dt.timedelta(7))
+    assert result.moved == summary.moves

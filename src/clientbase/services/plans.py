@@ -11,7 +11,7 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import Engine, and_, select, update
@@ -50,6 +50,10 @@ STATUSES_FOR_ROLE: dict[Role, tuple[str, ...]] = {
 }
 
 Solver = Callable[[Instance, Strategy], Plan]
+
+# The named lock of every use case that changes who owns which client (plans, rotation,
+# manager leaving): on PostgreSQL they run one at a time, as they do on SQLite.
+ASSIGNMENTS_LOCK = "assignments"
 
 
 def solve(instance: Instance, strategy: Strategy) -> Plan:
@@ -230,7 +234,9 @@ def create_plan(
     today: dt.date | None = None,
 ) -> tuple[PlanSummary, Plan]:
     """Compute a plan from today's data and store it as a draft (partial plans included)."""
-    today = today or dt.date.today()
+    today = settings.as_of or today or dt.date.today()
+    # The plan remembers the date it was computed for, so that apply checks the same world.
+    settings = replace(settings, as_of=today)
     with UnitOfWork(engine) as uow:
         instance = build_instance(uow.session, settings, today=today)
     if not instance.clients:
@@ -329,7 +335,7 @@ def apply_plan(
     computed (someone else applied a plan, a client was locked, a manager left…).
     """
     today = today or dt.date.today()
-    with UnitOfWork(engine, write=True) as uow:
+    with UnitOfWork(engine, write=True, lock=ASSIGNMENTS_LOCK) as uow:
         session = uow.session
         record = _load(session, plan_id)
         if record.status != "draft":
@@ -340,7 +346,7 @@ def apply_plan(
                 "Примените исправления из диагноза и пересчитайте план."
             )
         settings = Settings.from_dict(record.settings)
-        current = build_instance(session, settings, today=today)
+        current = build_instance(session, settings, today=settings.as_of or today)
         if fingerprint(instance_payload(current)) != record.fingerprint:
             raise ConflictError(
                 f"Данные изменились после расчёта плана #{plan_id}; пересчитайте план."
@@ -373,7 +379,7 @@ def apply_plan(
                 t.ChangeHistory(
                     entity="client",
                     entity_id=client_id,
-                    field=role,
+                    field=f"responsible:{role}",
                     old_value=before,
                     new_value=after,
                     reason=reason,
@@ -381,7 +387,7 @@ def apply_plan(
                 )
             )
             if before is not None:
-                _cascade(session, client_id, int(before), new_id)
+                _cascade(session, client_id, int(before), new_id, reason=reason, actor=actor)
                 moved += 1
             else:
                 assigned += 1
@@ -389,7 +395,7 @@ def apply_plan(
         done = session.execute(
             update(t.PlanRecord)
             .where(t.PlanRecord.id == plan_id, t.PlanRecord.version == record.version)
-            .values(status="applied", decided_at=dt.datetime.now(), version=record.version + 1)
+            .values(status="applied", decided_at=_utcnow(), version=record.version + 1)
         )
         if done.rowcount != 1:  # type: ignore[attr-defined]
             raise ConflictError(f"План #{plan_id} только что изменил кто-то другой.")
@@ -397,16 +403,26 @@ def apply_plan(
         return ApplyResult(moved=moved, assigned=assigned)
 
 
-def _cascade(session: Session, client_id: int, old: int, new: int) -> None:
-    """Open deals and open activities follow the client to the new manager (SPEC §5)."""
-    session.execute(
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def _cascade(
+    session: Session, client_id: int, old: int, new: int, *, reason: str, actor: str
+) -> None:
+    """Open deals and open activities follow the client to the new manager (SPEC §5).
+
+    One history row per client says how many of each followed, so that the move can be
+    audited without a row per deal.
+    """
+    deals = session.execute(
         update(t.Deal)
         .where(
             and_(t.Deal.client_id == client_id, t.Deal.manager_id == old, t.Deal.outcome == "open")
         )
         .values(manager_id=new)
     )
-    session.execute(
+    activities = session.execute(
         update(t.Activity)
         .where(
             and_(
@@ -417,6 +433,20 @@ def _cascade(session: Session, client_id: int, old: int, new: int) -> None:
         )
         .values(manager_id=new)
     )
+    n_deals = deals.rowcount  # type: ignore[attr-defined]
+    n_activities = activities.rowcount  # type: ignore[attr-defined]
+    if n_deals or n_activities:
+        session.add(
+            t.ChangeHistory(
+                entity="client",
+                entity_id=client_id,
+                field="open_work",
+                old_value=str(old),
+                new_value=f"{new}: deals {n_deals}, activities {n_activities}",
+                reason=reason,
+                actor=actor,
+            )
+        )
 
 
 _STATUS_RU = {"draft": "черновик", "applied": "применён", "discarded": "отклонён"}
@@ -428,7 +458,16 @@ def discard_plan(*, engine: Engine, plan_id: int) -> None:
         record = _load(uow.session, plan_id)
         if record.status != "draft":
             raise ConflictError(f"План #{plan_id} уже {_STATUS_RU[record.status]}.")
-        record.status = "discarded"
-        record.decided_at = dt.datetime.now()
-        record.version += 1
+        # Compare-and-swap: a plan applied meanwhile by someone else is never discarded.
+        done = uow.session.execute(
+            update(t.PlanRecord)
+            .where(
+                t.PlanRecord.id == plan_id,
+                t.PlanRecord.status == "draft",
+                t.PlanRecord.version == record.version,
+            )
+            .values(status="discarded", decided_at=_utcnow(), version=record.version + 1)
+        )
+        if done.rowcount != 1:  # type: ignore[attr-defined]
+            raise ConflictError(f"План #{plan_id} только что изменил кто-то другой.")
         uow.commit()
