@@ -27,6 +27,7 @@ except ImportError:  # pragma: no cover - older typer uses click itself
     from click import exceptions as cli_exc  # type: ignore[no-redef]
 from clientbase.cli_assign import assign
 from clientbase.cli_io import export, import_
+from clientbase.cli_ops import backup, restore
 from clientbase.cli_plan import plan_app
 from clientbase.core.filters import ClientFilter, ManagerFilter
 from clientbase.core.types import ClientStatus, RoleGroup, Tier
@@ -51,6 +52,8 @@ app.add_typer(plan_app, name="plan")
 app.command("import")(import_)
 app.command("export")(export)
 app.command("assign")(assign)
+app.command("backup")(backup)
+app.command("restore")(restore)
 
 out = Console()
 err = Console(stderr=True)

@@ -20,6 +20,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from clientbase.db.engine import writer
+from clientbase.db.failpoints import failpoint
 from clientbase.errors import ConflictError
 
 # SQLSTATE codes of PostgreSQL that mean a concurrent transaction won.
@@ -96,4 +97,5 @@ class UnitOfWork:
 
     def commit(self) -> None:
         """Commit everything done in this unit of work."""
+        failpoint("before-commit", self.session)
         self.session.commit()

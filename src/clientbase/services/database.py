@@ -47,3 +47,14 @@ def open_database(url: str | None, *, create: bool = False) -> Engine:
     else:
         migrate.ensure_current(engine)
     return engine
+
+
+def open_for_restore(url: str | None) -> Engine:
+    """An engine on a database of any known schema revision, created if it is missing."""
+    resolved = resolve_url(url)
+    path = sqlite_path(resolved)
+    if path is not None and not path.parent.exists():
+        raise DatabaseError(f"Папка {path.parent} для базы данных не существует.")
+    engine = make_engine(resolved, busy_timeout_ms=get_settings().sqlite_busy_timeout_ms)
+    migrate.check_known(engine)
+    return engine

@@ -1,0 +1,65 @@
+"""A process killed mid-transaction leaves the database intact and as it was before."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from crash import integrity_ok, kill_at_failpoint
+from sqlalchemy import Engine, func, select
+
+from clientbase.db import tables as t
+from clientbase.db.uow import UnitOfWork
+from clientbase.planning.schemas import Settings
+from clientbase.services import backup, plans
+from clientbase.services.demo import DemoParams, create_demo
+
+TODAY = dt.date(2026, 11, 22)
+
+
+@pytest.fixture
+def demo(engine: Engine) -> Engine:
+    create_demo(engine, DemoParams(clients=300, months=6, today=TODAY))
+    return engine
+
+
+def _url(engine: Engine) -> str:
+    return engine.url.render_as_string(hide_password=False)
+
+
+def test_a_plan_apply_killed_before_commit_changes_nothing_and_can_be_redone(
+    demo: Engine, tmp_path: Path
+) -> None:
+    summary, _ = plans.create_plan(
+        engine=demo,
+        solver=plans.solve,
+        settings=Settings(time_limit=5.0, seed=1),
+        today=TODAY,
+    )
+    assert summary.moves > 0
+    before = backup.table_states(demo)
+    kill_at_failpoint(["plan", "apply", str(summary.id), "--db", _url(demo)], tmp_path / "marker")
+    assert integrity_ok(demo)
+    assert backup.table_states(demo) == before
+    # Nothing half-written blocks the next attempt: the draft applies cleanly.
+    result = plans.apply_plan(engine=demo, plan_id=summary.id, today=TODAY)
+    assert result.moved == summary.moves
+
+
+def test_a_restore_killed_midway_leaves_the_previous_database(demo: Engine, tmp_path: Path) -> None:
+    copy = tmp_path / "copy.zip"
+    backup.backup(demo, copy)
+    with UnitOfWork(demo, write=True) as uow:
+        uow.session.add(t.AppMeta(key="after-backup", value="kept"))
+        uow.commit()
+    before = backup.table_states(demo)
+    kill_at_failpoint(
+        ["restore", str(copy), "--yes", "--db", _url(demo)],
+        tmp_path / "marker",
+        point="restore-before-commit",
+    )
+    assert integrity_ok(demo)
+    assert backup.table_states(demo) == before
+    with UnitOfWork(demo) as uow:
+        assert uow.session.scalar(select(func.count()).select_from(t.Client)) == 300
