@@ -54,3 +54,34 @@ def integrity_ok(engine: Engine) -> bool:
         result = conn.execute(text("PRAGMA integrity_check")).scalar()
         broken = conn.execute(text("PRAGMA foreign_key_check")).fetchall()
         return result == "ok" and not broken
+
+
+def kill_after_acknowledgement(args: list[str], acknowledgement: str, timeout: float = 120) -> str:
+    """Run `clientbase ARGS`, SIGKILL it the moment it prints `acknowledgement`."""
+    env = {k: v for k, v in os.environ.items() if k != "CLIENTBASE_DATABASE_URL"}
+    env.update({"COLUMNS": "200", "PYTHONUNBUFFERED": "1"})
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "clientbase", *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    seen = []
+    try:
+        assert proc.stdout is not None
+        deadline = time.monotonic() + timeout
+        for line in proc.stdout:
+            seen.append(line)
+            if acknowledgement in line:
+                os.kill(proc.pid, signal.SIGKILL)
+                break
+            if time.monotonic() > deadline:
+                raise AssertionError("no acknowledgement in time")
+        else:
+            raise AssertionError(f"never acknowledged: {''.join(seen)}")
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+    return "".join(seen)

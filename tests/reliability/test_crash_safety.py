@@ -6,7 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from crash import integrity_ok, kill_at_failpoint
+from crash import integrity_ok, kill_after_acknowledgement, kill_at_failpoint
 from sqlalchemy import Engine, func, select
 
 from clientbase.db import tables as t
@@ -63,3 +63,29 @@ def test_a_restore_killed_midway_leaves_the_previous_database(demo: Engine, tmp_
     assert backup.table_states(demo) == before
     with UnitOfWork(demo) as uow:
         assert uow.session.scalar(select(func.count()).select_from(t.Client)) == 300
+
+
+def test_a_plan_apply_acknowledged_to_the_user_survives_a_kill_right_after(
+    demo: Engine,
+) -> None:
+    summary, plan = plans.create_plan(
+        engine=demo,
+        solver=plans.solve,
+        settings=Settings(time_limit=5.0, seed=1),
+        today=TODAY,
+    )
+    kill_after_acknowledgement(["plan", "apply", str(summary.id), "--db", _url(demo)], "применён")
+    assert integrity_ok(demo)
+    with UnitOfWork(demo) as uow:
+        record = uow.session.get(t.PlanRecord, summary.id)
+        assert record is not None and record.status == "applied"
+        owners = dict(
+            uow.session.execute(
+                select(t.Responsibility.client_id, t.Responsibility.manager_id).where(
+                    t.Responsibility.role == "account", t.Responsibility.until.is_(None)
+                )
+            ).all()
+        )
+    for cid, mid in plan.assignment.items():
+        if mid is not None:
+            assert owners[int(cid)] == int(mid)
