@@ -86,8 +86,13 @@ def demo(
     db: DbOption = None,
     clients: Annotated[int, typer.Option(help="Число клиентов.", min=1)] = 900,
     managers: Annotated[
-        int, typer.Option(help="Число менеджеров по работе с клиентами (фермеров).", min=1)
-    ] = 10,
+        int | None,
+        typer.Option(
+            help="Число менеджеров по работе с клиентами (фермеров); "
+            "по умолчанию 10 и больше — по одному на 90 клиентов.",
+            min=1,
+        ),
+    ] = None,
     months: Annotated[int, typer.Option(help="Месяцев истории сделок.", min=1, max=120)] = 24,
     seed: Annotated[int, typer.Option(help="Зерно генератора (воспроизводимость).", min=0)] = 42,
     today: Annotated[
@@ -101,7 +106,7 @@ def demo(
     """Создать демо-компанию: оптовик цифровой техники с историей сделок и активностей."""
     params = DemoParams(
         clients=clients,
-        managers=managers,
+        managers=managers or max(10, -(-clients // 90)),
         months=months,
         seed=seed,
         today=today.date() if today else dt.date.today(),

@@ -464,6 +464,8 @@ def generate(p: DemoParams) -> DemoData:
         else np.zeros(n, dtype=np.int64)
     )
     cumulative: dict[tuple[int, ...], np.ndarray] = {}
+    # Clients with the owner the segment rules give them; only those are ever locked.
+    proper = np.zeros(n, dtype=bool)
     for i in range(n):
         region = str(region_names[i])
         hunters_here = hunter_index.get(region) or all_hunters
@@ -491,7 +493,9 @@ def generate(p: DemoParams) -> DemoData:
                 cumulative[key] = np.cumsum(w / w.sum())
             k = int(np.searchsorted(cumulative[key], pick2[i]))
             owner[i] = pool[min(k, len(pool) - 1)]
-    locked = bought & (rng.random(n) < 0.02)
+            proper[i] = pool is not heads
+    # A head of sales locks a client to its rightful specialist, never to a leftover owner.
+    locked = bought & proper & (rng.random(n) < 0.02)
 
     # --- deals -------------------------------------------------------------------------------
     interval = PURCHASE_INTERVAL[tier_i] * np.exp(rng.normal(0, 0.3, size=n))
