@@ -31,7 +31,7 @@ from clientbase.cli_ops import backup, restore
 from clientbase.cli_plan import plan_app
 from clientbase.core.filters import ClientFilter, ManagerFilter
 from clientbase.core.types import ClientStatus, RoleGroup, Tier
-from clientbase.errors import EXIT_BAD_INPUT, ClientbaseError, DatabaseError
+from clientbase.errors import EXIT_BAD_INPUT, BadInputError, ClientbaseError, DatabaseError
 from clientbase.services import catalog, database
 from clientbase.services.demo import DemoParams, create_demo, create_demo_file
 
@@ -226,6 +226,39 @@ MANAGER_COLUMNS = [
     ("ownerships", "Собственность"),
     ("clients", "Клиентов"),
 ]
+
+
+@clients_app.command("set")
+def clients_set(
+    client_id: Annotated[int, typer.Argument(help="ID клиента.", min=1)],
+    changes: Annotated[
+        list[str], typer.Argument(help="Изменения поле=значение, например tier=A region=Москва.")
+    ],
+    db: DbOption = None,
+    version: Annotated[
+        int | None,
+        typer.Option(help="Версия карточки, которую вы видели: при расхождении — отказ."),
+    ] = None,
+) -> None:
+    """Изменить карточку клиента (значимость, статус, сегменты, потенциал, закрепление)."""
+    from clientbase.services import client_edit
+
+    parsed: dict[str, str] = {}
+    for item in changes:
+        field, sep, value = item.partition("=")
+        if not sep or not field.strip():
+            raise BadInputError(f"«{item}»: ожидается поле=значение.")
+        parsed[field.strip()] = value
+    engine = database.open_database(db)
+    if version is None:
+        version = client_edit.current_version(engine, client_id)
+    result = client_edit.edit_client(engine, client_id, parsed, expected_version=version)
+    if not result.changed:
+        out.print(f"Клиент {client_id}: ничего не изменилось (версия {result.version}).")
+        return
+    for field, (old, new) in result.changed.items():
+        out.print(f"{client_edit.FIELD_NAMES_RU[field]}: {old} → {new}")
+    out.print(f"Клиент {client_id} сохранён, версия {result.version}.")
 
 
 @clients_app.command("list")
