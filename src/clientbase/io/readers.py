@@ -95,7 +95,10 @@ def sniff_delimiter(text: str) -> str:
         return ","
     best, best_score = ",", -1
     for delimiter in (";", "\t", ","):
-        counts = [len(next(csv.reader([line], delimiter=delimiter))) for line in lines]
+        try:
+            counts = [len(next(csv.reader([line], delimiter=delimiter))) for line in lines]
+        except csv.Error:  # e.g. a cell over the field size limit: not this delimiter's fault
+            continue
         # A real delimiter gives the header more than one column and the same count on
         # most lines; ties go to `;` and tab because `,` also appears in decimal commas.
         if counts[0] < 2:
@@ -112,11 +115,21 @@ def read_csv_bytes(data: bytes, *, file: str) -> Table:
         raise BadInputError(f"{file}: это таблица Excel, а не CSV; переименуйте файл в .xlsx/.xls.")
     text = decode_text(data, file=file)
     delimiter = sniff_delimiter(text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    records: list[tuple[Any, ...]] = []
     try:
-        records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+        for record in reader:
+            records.append(tuple(record))
     except csv.Error as exc:
-        raise BadInputError(f"{file}: повреждённый CSV: {exc}.") from exc
-    return _table_from_records(file, [tuple(r) for r in records])
+        detail = (
+            f"ячейка длиннее {csv.field_size_limit()} символов"
+            if "field larger" in str(exc)
+            else str(exc)
+        )
+        raise BadInputError(
+            f"{file}, строка {reader.line_num}: повреждённый CSV ({detail})."
+        ) from exc
+    return _table_from_records(file, records)
 
 
 def _table_from_records(file: str, records: list[tuple[Any, ...]]) -> Table:
