@@ -116,9 +116,40 @@ def _seed(session: Session) -> dict[str, object]:
             inputs={"clients": [], "managers": []},
             plan={"assignment": {str(client.id): str(farmer.id)}},
         ),
+        "role_rules": t.RoleRule(
+            name="VIP — руководитель отдела",
+            priority=10,
+            role="account",
+            condition={"tier": ["VIP"]},
+            target={"group": "head"},
+        ),
+        "job_locks": t.JobLock(
+            name="rotation", holder="worker-1", expires_at=dt.datetime(2026, 1, 1, 12, 0)
+        ),
     }
     session.add_all(objects.values())
     session.flush()
+    run = t.RotationRun(run_date=dt.date(2026, 1, 31), seed=1, params={"days": 60})
+    user = t.User(login="head", name="Руководитель", password_hash="x", role="head")
+    session.add_all([run, user])
+    session.flush()
+    later: dict[str, object] = {
+        "rotation_runs": run,
+        "users": user,
+        "rotation_members": t.RotationMember(
+            run_id=run.id,
+            client_id=client.id,
+            tier="B",
+            arm="rotated",
+            from_manager_id=farmer.id,
+            to_manager_id=head.id,
+            dormant_days=75,
+        ),
+        "user_sessions": t.UserSession(token_hash="a" * 64, user_id=user.id, csrf_token="c" * 32),
+    }
+    session.add_all([later["rotation_members"], later["user_sessions"]])
+    session.flush()
+    objects.update(later)
     objects.update(managers=farmer, clients=client)
     return objects
 
@@ -135,7 +166,10 @@ def test_every_table_round_trips(engine: Engine) -> None:
     with Session(engine) as session:
         for name, values in expected.items():
             model = next(m for m in t.Base.registry.mappers if m.local_table.name == name).class_
-            pk = values["key"] if name == "app_meta" else values["id"]
+            pk = {"app_meta": "key", "job_locks": "name", "user_sessions": "token_hash"}.get(
+                name, "id"
+            )
+            pk = values[pk]
             loaded = session.get(model, pk)
             assert loaded is not None, name
             for key, value in values.items():

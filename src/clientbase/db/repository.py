@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import QueryableAttribute, Session, aliased
 
 from clientbase.core.filters import ClientFilter, ClientRow, ManagerFilter, ManagerRow
@@ -37,13 +37,49 @@ class ClientRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def _filtered(self, f: ClientFilter) -> Select[Client, int | None, str | None]:
+    def _conditions(self, f: ClientFilter) -> list[ColumnElement[bool]]:
+        """The filter as conditions on the clients table alone (no joins)."""
+        conditions: list[ColumnElement[bool]] = []
+        for field in ("region", "industry", "channel", "ownership", "tier", "status"):
+            value = getattr(f, field)
+            if value:
+                conditions.append(_ci_equals(getattr(Client, field), value))
+        if f.product_line:
+            conditions.append(func.lower(Client.product_line).contains(f.product_line.lower()))
+        if f.owner_id is not None:
+            conditions.append(_owned_by(f.owner_id))
+        if f.client_id is not None:
+            conditions.append(Client.id == f.client_id)
+        if f.search:
+            like = f"%{f.search.lower()}%"
+            conditions.append(
+                or_(func.lower(Client.name).like(like), Client.tax_id.like(f"%{f.search}%"))
+            )
+        return conditions
+
+    def find(self, f: ClientFilter, *, limit: int = 50, offset: int = 0) -> list[ClientRow]:
+        """A page of clients matching the filter, ordered by potential then name.
+
+        The page's ids are chosen on the clients table alone (index-driven sort), and only
+        those rows are joined to their owners.
+        """
+        column = SORTABLE.get(f.sort, Client.potential)
+        order = column.desc() if f.descending else column.asc()
+        page_ids = (
+            select(Client.id)
+            .where(*self._conditions(f))
+            .order_by(order, Client.name, Client.id)
+            .limit(limit)
+            .offset(offset)
+            .subquery()
+        )
         acct = aliased(Responsibility)
         hunt = aliased(Responsibility)
         owner = aliased(Manager)
         owner_id = func.coalesce(acct.manager_id, hunt.manager_id)
         stmt = (
             select(Client, owner_id.label("owner_id"), owner.name)
+            .join(page_ids, page_ids.c.id == Client.id)
             .outerjoin(
                 acct,
                 and_(
@@ -61,32 +97,10 @@ class ClientRepository:
                 ),
             )
             .outerjoin(owner, owner.id == owner_id)
+            .order_by(order, Client.name, Client.id)
         )
-        conditions: list[ColumnElement[bool]] = []
-        for field in ("region", "industry", "channel", "ownership", "tier", "status"):
-            value = getattr(f, field)
-            if value:
-                conditions.append(_ci_equals(getattr(Client, field), value))
-        if f.product_line:
-            conditions.append(func.lower(Client.product_line).contains(f.product_line.lower()))
-        if f.owner_id is not None:
-            conditions.append(owner_id == f.owner_id)
-        if f.client_id is not None:
-            conditions.append(Client.id == f.client_id)
-        if f.search:
-            like = f"%{f.search.lower()}%"
-            conditions.append(
-                or_(func.lower(Client.name).like(like), Client.tax_id.like(f"%{f.search}%"))
-            )
-        return stmt.where(*conditions)
-
-    def find(self, f: ClientFilter, *, limit: int = 50, offset: int = 0) -> list[ClientRow]:
-        """A page of clients matching the filter, ordered by potential then name."""
-        column = SORTABLE.get(f.sort, Client.potential)
-        order = column.desc() if f.descending else column.asc()
-        stmt = self._filtered(f).order_by(order, Client.name, Client.id).limit(limit).offset(offset)
         rows = []
-        for client, owner_id, owner_name in self.session.execute(stmt):
+        for client, owner_id_value, owner_name in self.session.execute(stmt):
             rows.append(
                 ClientRow(
                     id=client.id,
@@ -104,7 +118,7 @@ class ClientRepository:
                     last_purchase=client.last_purchase.isoformat()
                     if client.last_purchase
                     else None,
-                    owner_id=owner_id,
+                    owner_id=owner_id_value,
                     owner=owner_name,
                     locked=client.locked,
                 )
@@ -123,8 +137,27 @@ class ClientRepository:
 
     def count(self, f: ClientFilter) -> int:
         """How many clients match the filter."""
-        sub = self._filtered(f).subquery()
-        return int(self.session.scalar(select(func.count()).select_from(sub)) or 0)
+        stmt = select(func.count()).select_from(Client).where(*self._conditions(f))
+        return int(self.session.scalar(stmt) or 0)
+
+
+def _held(role: Role, manager_id: int | None = None) -> Any:
+    """Ids of clients with an open responsibility of `role` (held by the manager, if given)."""
+    conditions = [Responsibility.role == role.value, Responsibility.until.is_(None)]
+    if manager_id is not None:
+        conditions.append(Responsibility.manager_id == manager_id)
+    return select(Responsibility.client_id).where(*conditions)
+
+
+def _owned_by(manager_id: int) -> ColumnElement[bool]:
+    """The client's owner is the manager: its account manager, else its hunter."""
+    return or_(
+        Client.id.in_(_held(Role.ACCOUNT, manager_id)),
+        and_(
+            Client.id.in_(_held(Role.ACQUISITION, manager_id)),
+            Client.id.not_in(_held(Role.ACCOUNT)),
+        ),
+    )
 
 
 def _allows(column: Column, value: str) -> ColumnElement[bool]:

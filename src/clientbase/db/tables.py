@@ -123,6 +123,11 @@ class Client(ImportedMixin, Base):
         CheckConstraint("status IN ('prospect','active','dormant','lost')", name="status"),
         CheckConstraint("potential >= 0", name="potential"),
         Index("ix_clients_segment", "region", "industry", "channel", "ownership"),
+        # Lists sort by potential; dashboards group by region, status and tier.
+        Index("ix_clients_potential", "potential"),
+        Index("ix_clients_region_status_potential", "region", "status", "potential"),
+        Index("ix_clients_status", "status"),
+        Index("ix_clients_tier", "tier"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -168,6 +173,10 @@ class Responsibility(Base):
             postgresql_where=text("until IS NULL"),
         ),
         Index("ix_responsibilities_manager_active", "manager_id", "role", "until"),
+        # Load per manager: a covering index over the open responsibilities.
+        Index("ix_responsibilities_open", "until", "manager_id", "client_id"),
+        # A client's team with its history (the card).
+        Index("ix_responsibilities_client", "client_id", "role"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

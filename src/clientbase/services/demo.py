@@ -1165,7 +1165,14 @@ def _load(
         # A big one-off load: keep pages in memory instead of spilling them early.
         conn.exec_driver_sql("PRAGMA cache_size = -1000000")
     # Secondary indexes are built once after the load: much faster than row by row.
-    deferred = [ix for name in data.tables for ix in metadata.tables[name].indexes]
+    inspector = inspect(conn)
+    deferred = [
+        ix
+        for name in data.tables
+        if name in present
+        for ix in metadata.tables[name].indexes
+        if ix.name in {i["name"] for i in inspector.get_indexes(name)}
+    ]
     for ix in deferred:
         ix.drop(conn)
     written: list[Table] = []
@@ -1177,6 +1184,8 @@ def _load(
             progress(name, len(rows))
     for ix in deferred:
         ix.create(conn)
+    # Fresh statistics so the query planner picks the list and dashboard indexes.
+    conn.exec_driver_sql("ANALYZE")
     meta_table = metadata.tables["app_meta"]
     conn.execute(meta_table.insert(), [{"key": k, "value": v} for k, v in data.meta.items()])
     reset_sequences(conn, written)
