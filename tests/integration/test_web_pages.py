@@ -83,3 +83,13 @@ def test_bad_query_values_are_refused_not_crashed(client: TestClient) -> None:
     assert client.get("/clients", params={"page": "0"}).status_code == 422
     assert client.get("/clients", params={"owner_id": "x"}).status_code == 422
     assert client.get("/clients", params={"sort": "drop table"}).status_code == 200
+
+
+def test_the_managers_page_is_paged_when_there_are_many_managers(engine: Engine) -> None:
+    create_demo(engine, DemoParams(clients=400, managers=90, months=1, today=dt.date(2026, 11, 22)))
+    with TestClient(create_app(engine)) as client:
+        first = client.get("/managers")
+        assert first.status_code == 200
+        assert "Показаны 1–100 из" in first.text and 'rel="next"' in first.text
+        last = client.get("/managers?page=999")
+        assert last.status_code == 200 and 'rel="prev"' in last.text

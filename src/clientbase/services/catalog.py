@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import time
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
@@ -32,10 +34,33 @@ def list_clients(
         return ClientPage(rows=repo.find(f, limit=limit, offset=offset), total=repo.count(f))
 
 
+# Filter choices change rarely but cost six scans of the clients table: kept per database
+# for a minute, and recomputed at once when the number of clients changes (an import).
+SEGMENT_VALUES_TTL = 60.0
+_segment_cache: dict[str, tuple[float, int, dict[str, list[str]]]] = {}
+_segment_lock = threading.Lock()
+
+
 def segment_values(engine: Engine) -> dict[str, list[str]]:
     """Distinct values of every segment attribute present among clients."""
+    key = f"{id(engine)}:{engine.url}"
     with UnitOfWork(engine) as uow:
-        return ClientRepository(uow.session).segment_values()
+        repo = ClientRepository(uow.session)
+        total = repo.count(ClientFilter())
+        with _segment_lock:
+            cached = _segment_cache.get(key)
+        if cached and cached[1] == total and time.monotonic() - cached[0] < SEGMENT_VALUES_TTL:
+            return cached[2]
+        values = repo.segment_values()
+    with _segment_lock:
+        _segment_cache[key] = (time.monotonic(), total, values)
+    return values
+
+
+def manager_choices(engine: Engine) -> list[tuple[int, str]]:
+    """(id, name) of every manager, for a picker."""
+    with UnitOfWork(engine) as uow:
+        return ManagerRepository(uow.session).choices()
 
 
 def list_managers(engine: Engine, f: ManagerFilter) -> list[ManagerRow]:

@@ -69,7 +69,7 @@ def clients_page(
         return templates.TemplateResponse(request, "clients/_table.html", context)
     context.update(
         values=catalog.segment_values(engine),
-        managers=catalog.list_managers(engine, catalog.ManagerFilter()),
+        managers=catalog.manager_choices(engine),
     )
     return templates.TemplateResponse(request, "clients/list.html", context)
 

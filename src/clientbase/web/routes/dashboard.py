@@ -14,11 +14,18 @@ from clientbase.web.templating import templates
 router = APIRouter()
 
 
+DASHBOARD_MANAGERS = 40
+
+
 @router.get("/", response_class=HTMLResponse)
 def dashboard(request: Request, engine: EngineDep) -> HTMLResponse:
     """Counts, clients and potential by region, and each manager's number of clients."""
     overview = company_overview(engine)
-    managers = [m for m in catalog.list_managers(engine, ManagerFilter()) if m.clients]
+    # The chart shows the most loaded managers; the managers page lists everybody.
+    managers = sorted(
+        (m for m in catalog.list_managers(engine, ManagerFilter()) if m.clients),
+        key=lambda m: (-m.clients, m.name),
+    )[:DASHBOARD_MANAGERS]
     chart = {
         "regions": [r.value for r in overview.by_region],
         "potential": [round(r.potential) for r in overview.by_region],
