@@ -89,3 +89,16 @@ def test_a_plan_apply_acknowledged_to_the_user_survives_a_kill_right_after(
     for cid, mid in plan.assignment.items():
         if mid is not None:
             assert owners[int(cid)] == int(mid)
+
+
+def test_an_import_killed_before_commit_leaves_the_database_as_it_was(
+    demo: Engine, tmp_path: Path
+) -> None:
+    clients = tmp_path / "clients.csv"
+    rows = ["Название;Регион;ИНН;Потенциал;Значимость"]
+    rows += [f"ООО Новый клиент {i};Казань;;{1000 + i};B" for i in range(2000)]
+    clients.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    before = backup.table_states(demo)
+    kill_at_failpoint(["import", "clients", str(clients), "--db", _url(demo)], tmp_path / "m")
+    assert integrity_ok(demo)
+    assert backup.table_states(demo) == before

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from clientbase.core.types import ActivityType, ClientStatus, Direction, Outcome, Role, RoleGroup
 from clientbase.db.engine import writer
+from clientbase.db.failpoints import failpoint
 from clientbase.db.import_tables import ColumnMapping, ManagerAlias
 from clientbase.db.tables import (
     Activity,
@@ -200,6 +201,7 @@ def import_file(
         try:
             session.flush()
             importer.finish(batch.id)
+            failpoint("before-commit", session)
             session.commit()
         except IntegrityError as exc:
             session.rollback()
