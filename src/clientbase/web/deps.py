@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from sqlalchemy import Engine
 
 
@@ -15,3 +15,7 @@ def get_engine(request: Request) -> Engine:
 
 
 EngineDep = Annotated[Engine, Depends(get_engine)]
+
+
+# A database id as a path parameter: 64-bit, positive, so huge numbers are a 422, not a crash.
+IdPath = Annotated[int, Path(ge=1, le=2**63 - 1)]

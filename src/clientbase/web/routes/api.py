@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 
 from clientbase.core.filters import ManagerFilter
 from clientbase.services import catalog
-from clientbase.web.deps import EngineDep
+from clientbase.web.deps import EngineDep, IdPath
 from clientbase.web.routes.clients import FilterDep
 
 router = APIRouter(prefix="/api")
@@ -37,6 +37,6 @@ def api_clients(
 
 
 @router.get("/clients/{client_id}")
-def api_client(engine: EngineDep, client_id: int) -> dict[str, Any]:
+def api_client(engine: EngineDep, client_id: IdPath) -> dict[str, Any]:
     """One client's card."""
     return asdict(catalog.client_card(engine, client_id))

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse
 from clientbase.core.filters import ClientFilter
 from clientbase.db.repository import SORTABLE
 from clientbase.services import catalog
-from clientbase.web.deps import EngineDep
+from clientbase.web.deps import EngineDep, IdPath
 from clientbase.web.templating import templates
 
 router = APIRouter()
@@ -26,7 +26,7 @@ def client_filter(
     ownership: str | None = None,
     tier: str | None = None,
     status: str | None = None,
-    owner_id: Annotated[str | None, Query(pattern=r"^\d*$")] = None,
+    owner_id: Annotated[str | None, Query(pattern=r"^\d{0,18}$")] = None,
     search: str | None = None,
     sort: str = "potential",
     desc: bool = True,
@@ -75,7 +75,7 @@ def clients_page(
 
 
 @router.get("/clients/{client_id}", response_class=HTMLResponse)
-def client_page(request: Request, engine: EngineDep, client_id: int) -> HTMLResponse:
+def client_page(request: Request, engine: EngineDep, client_id: IdPath) -> HTMLResponse:
     """One client's card: segment, team, deals, activities, history."""
     card = catalog.client_card(engine, client_id)
     return templates.TemplateResponse(request, "clients/card.html", {"card": card})
