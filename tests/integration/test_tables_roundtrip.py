@@ -146,8 +146,18 @@ def _seed(session: Session) -> dict[str, object]:
             dormant_days=75,
         ),
         "user_sessions": t.UserSession(token_hash="a" * 64, user_id=user.id, csrf_token="c" * 32),
+        "competencies": t.Competency(code="tenders", name="Работа с тендерами", position=70),
     }
-    session.add_all([later["rotation_members"], later["user_sessions"]])
+    session.add_all([later["rotation_members"], later["user_sessions"], later["competencies"]])
+    session.flush()
+    later["competency_scores"] = t.CompetencyScore(
+        manager_id=farmer.id,
+        competency_id=later["competencies"].id,  # type: ignore[attr-defined]
+        assessed_on=dt.date(2026, 6, 1),
+        score=4,
+        comment="уверенно",
+    )
+    session.add(later["competency_scores"])
     session.flush()
     objects.update(later)
     objects.update(managers=farmer, clients=client)

@@ -508,3 +508,38 @@ class JobLock(Base):
     holder: Mapped[str] = mapped_column(String(120))
     acquired_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+class Competency(Base):
+    """A skill the head of sales assesses managers on (configurable list, SPEC §1)."""
+
+    __tablename__ = "competencies"
+    __table_args__ = (UniqueConstraint("code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(200))
+    # What to train when the score is low.
+    training: Mapped[str | None] = mapped_column(Text)
+    position: Mapped[int] = mapped_column(Integer, default=100, server_default="100")
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+
+
+class CompetencyScore(ImportedMixin, Base):
+    """One score of one manager on one competency in one assessment (1–5)."""
+
+    __tablename__ = "competency_scores"
+    __table_args__ = (
+        UniqueConstraint("manager_id", "competency_id", "assessed_on"),
+        UniqueConstraint("source", "external_id"),
+        CheckConstraint("score BETWEEN 1 AND 5", name="score"),
+        Index("ix_competency_scores_manager", "manager_id", "assessed_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    manager_id: Mapped[int] = mapped_column(ForeignKey("managers.id", ondelete="CASCADE"))
+    competency_id: Mapped[int] = mapped_column(ForeignKey("competencies.id", ondelete="CASCADE"))
+    assessed_on: Mapped[dt.date] = mapped_column(Date)
+    score: Mapped[int] = mapped_column(Integer)
+    assessor: Mapped[str] = mapped_column(String(120), default="system")
+    comment: Mapped[str | None] = mapped_column(Text)

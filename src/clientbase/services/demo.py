@@ -124,6 +124,10 @@ SECONDS_PER_DAY = 86_400
 EPOCH = dt.date(1970, 1, 1)
 
 
+# Configuration that a demo with --replace keeps: it is not company data.
+KEPT_TABLES = frozenset({"competencies"})
+
+
 @dataclass(frozen=True, slots=True)
 class DemoParams:
     """What demo company to make: `managers` counts the account managers (farmers)."""
@@ -1159,7 +1163,9 @@ def _load(
         )
     present = set(inspect(conn).get_table_names())
     for table in reversed(metadata.sorted_tables):
-        if table.name in present:  # an older schema (migration tests) lacks newer tables
+        # An older schema (migration tests) lacks newer tables; the competency list is
+        # configuration, not company data, and stays.
+        if table.name in present and table.name not in KEPT_TABLES:
             conn.execute(delete(table))
     if conn.dialect.name == "sqlite":
         # A big one-off load: keep pages in memory instead of spilling them early.
