@@ -147,8 +147,19 @@ def _seed(session: Session) -> dict[str, object]:
         ),
         "user_sessions": t.UserSession(token_hash="a" * 64, user_id=user.id, csrf_token="c" * 32),
         "competencies": t.Competency(code="tenders", name="Работа с тендерами", position=70),
+        "contacts": t.Contact(
+            client_id=client.id,
+            name="Сидоров Олег",
+            position="Директор по закупкам",
+            phone="+74951234567",
+            email="sidorov@client.ru",
+            purchase_role="decision_maker",
+            is_primary=True,
+        ),
     }
-    session.add_all([later["rotation_members"], later["user_sessions"], later["competencies"]])
+    session.add_all(
+        [later[k] for k in ("rotation_members", "user_sessions", "competencies", "contacts")]
+    )
     session.flush()
     later["competency_scores"] = t.CompetencyScore(
         manager_id=farmer.id,

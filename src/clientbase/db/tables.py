@@ -543,3 +543,27 @@ class CompetencyScore(ImportedMixin, Base):
     score: Mapped[int] = mapped_column(Integer)
     assessor: Mapped[str] = mapped_column(String(120), default="system")
     comment: Mapped[str | None] = mapped_column(Text)
+
+
+class Contact(ImportedMixin, Base):
+    """A person at a client: who to call, and what part he plays in purchasing."""
+
+    __tablename__ = "contacts"
+    __table_args__ = (
+        UniqueConstraint("source", "external_id"),
+        CheckConstraint(
+            "purchase_role IN ('decision_maker','influencer','buyer','user','gatekeeper','other')",
+            name="purchase_role",
+        ),
+        Index("ix_contacts_client", "client_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    position: Mapped[str | None] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(String(60))
+    email: Mapped[str | None] = mapped_column(String(200))
+    purchase_role: Mapped[str] = mapped_column(String(20), default="other", server_default="other")
+    is_primary: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    comment: Mapped[str | None] = mapped_column(Text)

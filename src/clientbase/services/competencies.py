@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from clientbase.db import tables as t
 from clientbase.db.uow import UnitOfWork
 from clientbase.errors import BadInputError, NotFoundError
-from clientbase.io import readers, values
+from clientbase.io import readers, values, writers
 
 STRONG = 4
 WEAK = 2
@@ -359,7 +359,10 @@ def import_scores(engine: Engine, path: Path, *, dry_run: bool = False) -> tuple
 
         for row in table.rows:
             raw = {name: cell(row, name) for name in SCORE_COLUMNS}
-            text = {k: "" if v is None else values.text_of(v) for k, v in raw.items()}
+            text = {
+                k: "" if v is None else writers.unescape_formula(values.text_of(v))
+                for k, v in raw.items()
+            }
             manager_id = managers.get(text["manager"].strip().lower().removesuffix(".0"))
             if manager_id is None:
                 errors.append(RowError(row.number, "manager", text["manager"], "нет менеджера"))
