@@ -93,3 +93,15 @@ def test_the_managers_page_is_paged_when_there_are_many_managers(engine: Engine)
         assert "Показаны 1–100 из" in first.text and 'rel="next"' in first.text
         last = client.get("/managers?page=999")
         assert last.status_code == 200 and 'rel="prev"' in last.text
+
+
+def test_the_client_card_lists_the_clients_contacts(client: TestClient, engine: Engine) -> None:
+    from clientbase.services import contacts
+
+    contacts.add_contact(
+        engine, 1, name="<b>Сидоров</b>", purchase_role="ЛПР", phone="8 495 1234567", primary=True
+    )
+    page = client.get("/clients/1")
+    assert page.status_code == 200
+    assert "&lt;b&gt;Сидоров&lt;/b&gt;" in page.text  # escaped, never markup
+    assert "ЛПР (принимает решение)" in page.text and "+74951234567" in page.text

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse
 
 from clientbase.core.filters import ClientFilter
 from clientbase.db.repository import SORTABLE
-from clientbase.services import catalog
+from clientbase.services import catalog, contacts
 from clientbase.web.deps import EngineDep, IdPath
 from clientbase.web.templating import templates
 
@@ -76,6 +76,11 @@ def clients_page(
 
 @router.get("/clients/{client_id}", response_class=HTMLResponse)
 def client_page(request: Request, engine: EngineDep, client_id: IdPath) -> HTMLResponse:
-    """One client's card: segment, team, deals, activities, history."""
+    """One client's card: segment, team, contacts, deals, activities, history."""
     card = catalog.client_card(engine, client_id)
-    return templates.TemplateResponse(request, "clients/card.html", {"card": card})
+    people = contacts.list_contacts(engine, client_id)
+    return templates.TemplateResponse(
+        request,
+        "clients/card.html",
+        {"card": card, "contacts": people, "purchase_roles": contacts.PURCHASE_ROLES},
+    )
