@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from clientbase.cli_common import DbOption, out, write_rows
 from clientbase.errors import BadInputError
 from clientbase.io import readers, writers
 from clientbase.services import competencies as comp
@@ -20,14 +20,6 @@ competency_app = typer.Typer(
     help="Компетенции менеджеров: список, оценки, профиль, матрица команды.",
     no_args_is_help=True,
 )
-out = Console()
-
-DbOption = Annotated[
-    str | None,
-    typer.Option(
-        "--db", help="Адрес базы (по умолчанию CLIENTBASE_DATABASE_URL).", show_default=False
-    ),
-]
 
 
 class FileFormat(StrEnum):
@@ -142,10 +134,12 @@ def competency_matrix(
     if fmt is not None or out_file is not None:
         if out_file is None:
             raise BadInputError("Укажите --out FILE для записи матрицы.")
-        if (fmt or FileFormat(out_file.suffix.lstrip(".") or "csv")) is FileFormat.xlsx:
+        if fmt is FileFormat.xlsx:
             writers.write_xlsx(out_file, headers, rows)
-        else:
+        elif fmt is FileFormat.csv:
             writers.write_csv(out_file, headers, rows)
+        else:
+            write_rows(out_file, headers, rows)
         out.print(f"Записано: {out_file} ({len(rows)} менеджеров).")
         return
     table = Table(*headers)
@@ -176,8 +170,5 @@ def competency_export(
     engine = database.open_database(db)
     rows = comp.export_rows(engine)
     headers = [*comp.EXPORT_HEADERS, "assessor", "comment"]
-    if out_file.suffix.lower() == ".xlsx":
-        writers.write_xlsx(out_file, headers, rows)
-    else:
-        writers.write_csv(out_file, headers, rows)
+    write_rows(out_file, headers, rows)
     out.print(f"Записано оценок: {len(rows)} в {out_file}.")

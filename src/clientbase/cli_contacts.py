@@ -6,10 +6,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from clientbase.io import writers
+from clientbase.cli_common import DbOption, out, write_rows
 from clientbase.services import contacts as svc
 from clientbase.services import database
 
@@ -17,14 +16,6 @@ contacts_app = typer.Typer(
     help="Контакты клиентов: кто принимает решение, кто закупает, как связаться.",
     no_args_is_help=True,
 )
-out = Console()
-
-DbOption = Annotated[
-    str | None,
-    typer.Option(
-        "--db", help="Адрес базы (по умолчанию CLIENTBASE_DATABASE_URL).", show_default=False
-    ),
-]
 
 
 @contacts_app.command("list")
@@ -101,8 +92,5 @@ def contacts_export(
     """Выгрузить все контакты."""
     engine = database.open_database(db)
     rows = svc.export_rows(engine)
-    if out_file.suffix.lower() == ".xlsx":
-        writers.write_xlsx(out_file, svc.EXPORT_HEADERS, rows)
-    else:
-        writers.write_csv(out_file, svc.EXPORT_HEADERS, rows)
+    write_rows(out_file, svc.EXPORT_HEADERS, rows)
     out.print(f"Записано контактов: {len(rows)} в {out_file}.")

@@ -6,21 +6,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from clientbase.cli_common import DbOption, err, out
 from clientbase.services import backup as backups
 from clientbase.services import database
-
-out = Console()
-err = Console(stderr=True)
-
-DbOption = Annotated[
-    str | None,
-    typer.Option(
-        "--db", help="Адрес базы (по умолчанию CLIENTBASE_DATABASE_URL).", show_default=False
-    ),
-]
 
 
 def _counts(meta: dict[str, object]) -> Table:
