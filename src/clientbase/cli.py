@@ -127,7 +127,7 @@ def demo(
         transient=True,
         disable=not err.is_terminal,
     ) as progress:
-        task = progress.add_task("Генерация и запись демо-компании", total=10)
+        task = progress.add_task("Генерация и запись демо-компании", total=12)
 
         def step(table: str, rows: int) -> None:
             progress.update(task, advance=1, description=f"{table}: {rows}")

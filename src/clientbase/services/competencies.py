@@ -24,6 +24,7 @@ from clientbase.io import readers, values, writers
 
 STRONG = 4
 WEAK = 2
+MAX_TRAINING = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,7 +254,9 @@ def _profiles(session: Session, manager_ids: list[int] | None) -> list[Profile]:
             lowest = min(x.score for x in lines)
             if lowest < STRONG:
                 weak = [x for x in lines if x.score == lowest]
-        training = [meta[x.code][1] or f"Развивать: {x.name}." for x in weak]
+        # Training for the three weakest at most: a plan nobody can follow helps nobody.
+        focus = sorted(weak, key=lambda x: (x.score, x.name))[:MAX_TRAINING]
+        training = [meta[x.code][1] or f"Развивать: {x.name}." for x in focus]
         profiles.append(
             Profile(
                 manager_id=mid,

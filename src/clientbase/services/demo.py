@@ -1083,6 +1083,13 @@ def generate(p: DemoParams) -> DemoData:
             history,
         ),
     }
+    # Contacts and competency scores come from a stream of their own, so that adding them
+    # changed nothing else a given seed generates.
+    extra = np.random.default_rng(p.seed + 1009)
+    tables["contacts"] = TableRows.from_rows(CONTACT_COLUMNS, _contacts(extra, p.seed, n))
+    tables["competency_scores"] = TableRows.from_rows(
+        SCORE_COLUMNS, _competency_scores(extra, staff.rows, p.today)
+    )
     meta = {
         "demo.seed": str(p.seed),
         "demo.today": p.today.isoformat(),
@@ -1091,6 +1098,125 @@ def generate(p: DemoParams) -> DemoData:
         "demo.months": str(p.months),
     }
     return DemoData(tables=tables, meta=meta)
+
+
+CONTACT_COLUMNS = (
+    "id",
+    "source",
+    "external_id",
+    "client_id",
+    "name",
+    "position",
+    "phone",
+    "email",
+    "purchase_role",
+    "is_primary",
+)
+POSITIONS = (
+    ("Генеральный директор", "decision_maker"),
+    ("Коммерческий директор", "decision_maker"),
+    ("Директор по закупкам", "decision_maker"),
+    ("Менеджер по закупкам", "buyer"),
+    ("Специалист отдела снабжения", "buyer"),
+    ("Главный инженер", "influencer"),
+    ("Руководитель ИТ-отдела", "influencer"),
+    ("Системный администратор", "user"),
+    ("Офис-менеджер", "gatekeeper"),
+)
+TRANSLIT = dict(
+    zip(
+        "абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
+        "a b v g d e e zh z i y k l m n o p r s t u f h ts ch sh sch  y  e yu ya".split(" "),
+        strict=True,
+    )
+)
+
+
+def _latin(text: str) -> str:
+    return "".join(TRANSLIT.get(ch, ch) for ch in text.lower() if ch.isalpha() or ch == " ")
+
+
+def _contacts(rng: np.random.Generator, seed: int, n: int) -> list[tuple[Any, ...]]:
+    """One to three people per client; the first is the primary contact."""
+    fake = Faker("ru_RU")
+    fake.seed_instance(seed + 1009)
+    pool = []
+    while len(pool) < 400:  # name() keeps last, first and middle name of one gender
+        parts = fake.name().split()
+        if len(parts) == 3:
+            pool.append((parts[0], parts[1], parts[2]))
+    per_client = rng.integers(1, 4, size=n)
+    total = int(per_client.sum())
+    who = rng.integers(0, len(pool), size=total)
+    what = rng.integers(0, len(POSITIONS), size=total)
+    phones = rng.integers(9_000_000_000, 9_999_999_999, size=total)
+    rows: list[tuple[Any, ...]] = []
+    k = 0
+    for client in range(n):
+        for j in range(int(per_client[client])):
+            last, first, middle = pool[int(who[k])]
+            position, role = POSITIONS[int(what[k])] if j else POSITIONS[int(what[k]) % 3]
+            login = _latin(f"{first[0]}.{last}").replace(" ", "")
+            rows.append(
+                (
+                    k + 1,
+                    "demo",
+                    str(k + 1),
+                    client + 1,
+                    f"{last} {first} {middle}",
+                    position,
+                    f"+7{int(phones[k])}",
+                    f"{login}{client + 1}@example.ru",
+                    role,
+                    j == 0,
+                )
+            )
+            k += 1
+    return rows
+
+
+SCORE_COLUMNS = (
+    "id",
+    "source",
+    "external_id",
+    "manager_id",
+    "competency_code",
+    "assessed_on",
+    "score",
+    "assessor",
+)
+DEMO_COMPETENCIES = ("needs", "presentation", "negotiation", "product", "crm", "relationship")
+
+
+def _competency_scores(
+    rng: np.random.Generator, staff: list[dict[str, Any]], today: dt.date
+) -> list[tuple[Any, ...]]:
+    """Three quarterly assessments of every salesperson; scores follow the grade."""
+    rows: list[tuple[Any, ...]] = []
+    dates = [today - dt.timedelta(days=91 * q) for q in (2, 1, 0)]
+    for person in staff:
+        if person["role_group"] not in ("hunter", "farmer", "head"):
+            continue
+        talent = rng.normal(0, 0.6, size=len(DEMO_COMPETENCIES))
+        for step, on in enumerate(dates):
+            noise = rng.normal(0, 0.4, size=len(DEMO_COMPETENCIES))
+            scores = np.clip(
+                np.rint(1.5 + 0.55 * person["grade"] + talent + noise + 0.2 * step), 1, 5
+            )
+            for code, score in zip(DEMO_COMPETENCIES, scores, strict=True):
+                rows.append(
+                    (
+                        len(rows) + 1,
+                        "demo",
+                        f"{person['id']}-{code}-{on.isoformat()}",
+                        person["id"],
+                        code,
+                        on.isoformat(),
+                        int(score),
+                        "Руководитель отдела продаж",
+                    )
+                )
+    return rows
 
 
 def _inn(rng: np.random.Generator, n: int, length: int) -> np.ndarray:
@@ -1183,7 +1309,16 @@ def _load(
         ix.drop(conn)
     written: list[Table] = []
     for name, rows in data.tables.items():
+        if name not in present:  # an older schema (migration tests) lacks newer tables
+            continue
         table = metadata.tables[name]
+        if name == "competency_scores":
+            columns, data_rows = _scores_by_id(conn, rows)
+            bulk_insert(conn, table, columns, data_rows)
+            written.append(table)
+            if progress:
+                progress(name, len(data_rows))
+            continue
         bulk_insert(conn, table, rows.columns, rows.rows())
         written.append(table)
         if progress:
@@ -1195,6 +1330,21 @@ def _load(
     meta_table = metadata.tables["app_meta"]
     conn.execute(meta_table.insert(), [{"key": k, "value": v} for k, v in data.meta.items()])
     reset_sequences(conn, written)
+
+
+def _scores_by_id(
+    conn: Connection, rows: TableRows
+) -> tuple[tuple[str, ...], list[tuple[Any, ...]]]:
+    """Competency scores with codes turned into the ids of this database's list."""
+    ids = dict(
+        conn.execute(
+            select(t.Competency.code, t.Competency.id).where(t.Competency.active.is_(True))
+        ).all()
+    )
+    at = rows.columns.index("competency_code")
+    columns = tuple("competency_id" if c == "competency_code" else c for c in rows.columns)
+    kept = [(*row[:at], ids[row[at]], *row[at + 1 :]) for row in rows.rows() if row[at] in ids]
+    return columns, kept
 
 
 def create_demo(
