@@ -1140,7 +1140,7 @@ def _contacts(rng: np.random.Generator, seed: int, n: int) -> list[tuple[Any, ..
     """One to three people per client; the first is the primary contact."""
     fake = Faker("ru_RU")
     fake.seed_instance(seed + 1009)
-    pool = []
+    pool: list[tuple[str, str, str]] = []
     while len(pool) < 400:  # name() keeps last, first and middle name of one gender
         parts = fake.name().split()
         if len(parts) == 3:
