@@ -26,6 +26,7 @@ try:  # typer ≥ 0.26 vendors its own click; its exceptions live there
 except ImportError:  # pragma: no cover - older typer uses click itself
     from click import exceptions as cli_exc  # type: ignore[no-redef]
 from clientbase.cli_assign import assign
+from clientbase.cli_capacity import capacity_app
 from clientbase.cli_competency import competency_app
 from clientbase.cli_contacts import contacts_app
 from clientbase.cli_io import export, import_
@@ -51,6 +52,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(clients_app, name="clients")
 app.add_typer(managers_app, name="managers")
 app.add_typer(plan_app, name="plan")
+app.add_typer(capacity_app, name="capacity")
 app.add_typer(competency_app, name="competency")
 app.add_typer(contacts_app, name="contacts")
 app.command("import")(import_)

@@ -2,20 +2,32 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from clientbase.services import database
 from clientbase.services.exporting import ExportFormat, export_entity
-from clientbase.services.importing import ImportReport, import_file, load_mapping, write_errors
+from clientbase.services.importing import (
+    ImportReport,
+    ProgressCallback,
+    import_file,
+    load_mapping,
+    write_errors,
+)
 
 out = Console()
 err = Console(stderr=True)
+
+# Files with fewer rows finish before a progress bar would be worth drawing.
+PROGRESS_MIN_ROWS = 2000
 
 
 class Entity(StrEnum):
@@ -81,14 +93,16 @@ def import_(
     """Загрузить файл: проверяются все строки; при любой ошибке не записывается ничего."""
     user_mapping = load_mapping(mapping) if mapping is not None else None
     engine = database.open_database(db, create=True)
-    report = import_file(
-        engine=engine,
-        entity=entity.value,
-        path=file,
-        source=source.value,
-        mapping=user_mapping,
-        dry_run=dry_run,
-    )
+    with _progress_bar(file.name) as progress:
+        report = import_file(
+            engine=engine,
+            entity=entity.value,
+            path=file,
+            source=source.value,
+            mapping=user_mapping,
+            dry_run=dry_run,
+            progress=progress,
+        )
     for warning in report.warnings:
         err.print(f"[yellow]Предупреждение:[/] {report.file}: {warning}", highlight=False)
     if not report.ok:
@@ -104,6 +118,34 @@ def import_(
         )
         raise typer.Exit(code=1)
     _print_summary(report)
+
+
+@contextmanager
+def _progress_bar(name: str) -> Iterator[ProgressCallback]:
+    """A Rich bar on stderr, drawn only once the file turns out to have many rows."""
+    bar = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+    )
+    task: list[TaskID] = []
+
+    def update(done: int, total: int) -> None:
+        if total < PROGRESS_MIN_ROWS:
+            return
+        if not task:
+            bar.start()
+            task.append(bar.add_task(f"Импорт {name}", total=total))
+        bar.update(task[0], completed=done, total=total)
+
+    try:
+        yield update
+    finally:
+        if task:
+            bar.stop()
 
 
 def _print_summary(report: ImportReport) -> None:

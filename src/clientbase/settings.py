@@ -21,6 +21,8 @@ class Settings(BaseSettings):
     port: int = 8000
     language: str = "ru"
     sqlite_busy_timeout_ms: int = 30_000
+    # Calendar days of Unix timestamps (amoCRM) are counted in this zone (docs/import.md).
+    business_timezone: str = "Europe/Moscow"
 
 
 @lru_cache(maxsize=1)

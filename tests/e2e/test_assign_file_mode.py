@@ -188,3 +188,70 @@ def test_max_moves_zero_keeps_every_owner(tmp_path: Path) -> None:
     assert summary["moves"] == 0
     plan = _plan(out)
     assert plan["C1"]["manager_id"] == "M1" and plan["C2"]["manager_id"] == "M2"
+
+
+def test_demo_company_export_gets_a_feasible_plan_with_russian_reasons(tmp_path: Path) -> None:
+    from clientbase.cli import app
+    from clientbase.services.demo import DemoParams, create_demo_file
+
+    db = tmp_path / "demo.db"
+    create_demo_file(db, DemoParams())
+    url = f"sqlite:///{db}"
+    runner = CliRunner()
+    for entity in ("clients", "managers"):
+        result = runner.invoke(
+            app, ["export", entity, "--db", url, "--out", str(tmp_path / f"{entity}.csv")]
+        )
+        assert result.exit_code == 0, result.output
+    out = tmp_path / "plan.csv"
+    summary_path = tmp_path / "summary.json"
+    result = runner.invoke(
+        app,
+        [
+            "assign",
+            "--clients",
+            str(tmp_path / "clients.csv"),
+            "--managers",
+            str(tmp_path / "managers.csv"),
+            "--out",
+            str(out),
+            "--summary",
+            str(summary_path),
+            "--time-limit",
+            "20",
+        ],
+    )
+
+    assert result.exit_code == 0, result.output
+    summary = json.loads(summary_path.read_text(encoding="utf-8"))
+    assert summary["status"] in ("optimal", "feasible")
+    assert summary["unassigned"] == 0
+    with (tmp_path / "clients.csv").open(encoding="utf-8-sig") as handle:
+        statuses = {row["client_id"]: row["status"] for row in csv.DictReader(handle)}
+    plan = _plan(out)
+    for client_id, status in statuses.items():
+        reason = plan[client_id]["reason"]
+        assert any("а" <= ch <= "я" for ch in reason.casefold()), reason
+        if status in ("active", "dormant"):
+            assert plan[client_id]["manager_id"] != ""
+        else:
+            assert reason.startswith("не распределяется")
+
+
+def test_missing_capacity_is_derived_from_the_drivers_in_the_file(tmp_path: Path) -> None:
+    managers = (
+        "manager_id,name,role_group,grade,complexity,regions\n"
+        "M1,Анна,farmer,5,,*\n"
+        "M2,Борис,farmer,3,5,*\n"
+        "HEAD,Вера,head,3,,*\n"
+    )
+
+    code, _, _, _, summary_path = _run(tmp_path, managers=managers)
+
+    assert code == 0
+    capacities = {
+        m: row["capacity"]
+        for m, row in json.loads(summary_path.read_text(encoding="utf-8"))["managers"].items()
+    }
+    # base 40 × experience 1.2; base 40 × complexity 0.8; the head's base 15.
+    assert capacities == {"M1": 48, "M2": 32, "HEAD": 15}

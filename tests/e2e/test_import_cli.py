@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import pytest
 import typer
+from cli_helpers import run_cli
 from typer.testing import CliRunner
 
 from clientbase.cli_io import export, import_
@@ -87,3 +89,33 @@ def test_a_bitrix24_mapping_file_is_applied(app: typer.Typer, db: str, tmp_path:
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     assert "Предупреждение" not in result.stderr
+
+
+def test_a_large_file_imports_with_a_progress_bar_and_the_usual_summary(
+    app: typer.Typer, db: str, tmp_path: Path
+) -> None:
+    path = tmp_path / "clients.csv"
+    lines = ["client_id,name"] + [f"C{i},Клиент {i}" for i in range(2500)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["import", "clients", str(path), "--db", db])
+    assert result.exit_code == 0, result.output
+    assert "Добавлено" in result.stdout and "2500" in result.stdout
+
+
+def test_an_import_into_a_locked_database_exits_3_and_asks_to_repeat(tmp_path: Path) -> None:
+    db_file = tmp_path / "locked.db"
+    url = f"sqlite:///{db_file}"
+    managers = str(EXAMPLES / "generic/managers.csv")
+    assert run_cli("import", "managers", managers, "--db", url).returncode == 0
+    holder = sqlite3.connect(db_file, isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")
+        result = run_cli(
+            "import", "managers", managers, "--db", url,
+            env={"CLIENTBASE_SQLITE_BUSY_TIMEOUT_MS": "100"},
+        )  # fmt: skip
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert result.returncode == 3, result.stderr
+    assert "повторите" in result.stderr

@@ -6,8 +6,20 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from clientbase.core.capacity import CapacityTables, Drivers, RoleBase, client_capacity
-from clientbase.core.types import RoleGroup
+from clientbase.core.capacity import (
+    DEFAULT_TABLES,
+    CapacityTables,
+    Drivers,
+    RoleBase,
+    client_capacity,
+    selling_hours,
+    service_hours,
+    tables_from_dict,
+    tables_to_dict,
+    weighted_clients,
+)
+from clientbase.core.types import RoleGroup, Tier
+from clientbase.errors import BadInputError
 
 
 def test_a_neutral_account_manager_carries_the_base_40() -> None:
@@ -60,3 +72,74 @@ def test_capacity_always_stays_within_the_role_bounds(
     cap = client_capacity(group, Drivers(*levels))
     bounds = CapacityTables().bases[group]
     assert bounds.floor <= cap.clients <= bounds.hard_max
+
+
+DRIVERS = ("complexity", "readiness", "support", "tools", "grade")
+
+
+@given(
+    st.sampled_from(list(RoleGroup)),
+    st.tuples(*[st.integers(1, 5)] * 5),
+    st.sampled_from(DRIVERS),
+)
+def test_capacity_is_monotone_in_each_driver(
+    group: RoleGroup, levels: tuple[int, int, int, int, int], driver: str
+) -> None:
+    values = dict(zip(DRIVERS, levels, strict=True))
+    step = -1 if driver == "complexity" else 1  # the direction that raises capacity
+    before = client_capacity(group, Drivers(**values)).clients
+    values[driver] = min(5, max(1, values[driver] + step))
+    after = client_capacity(group, Drivers(**values)).clients
+    assert after >= before
+
+
+@pytest.mark.parametrize(
+    ("tier", "complexity", "hours"),
+    [("VIP", 3, 4.0), ("A", 3, 2.0), ("B", 3, 1.0), ("C", 3, 0.5), ("VIP", 5, 6.0), ("C", 1, 0.3)],
+)
+def test_default_service_hours_follow_tier_and_complexity(
+    tier: str, complexity: int, hours: float
+) -> None:
+    assert service_hours(tier, complexity) == hours
+
+
+def test_more_complex_products_need_more_hours_for_every_tier() -> None:
+    for tier in Tier:
+        row = [service_hours(tier, level) for level in range(1, 6)]
+        assert row == sorted(row) and row[0] < row[-1]
+
+
+def test_a_vip_client_takes_three_slots() -> None:
+    assert weighted_clients({Tier.VIP: 2, Tier.A: 1, "C": 4}) == 11
+
+
+def test_selling_hours_default_to_120_unless_the_manager_has_his_own() -> None:
+    assert selling_hours(None) == 120.0
+    assert selling_hours(80) == 80.0
+
+
+def test_tables_survive_a_round_trip_through_plain_data() -> None:
+    assert tables_from_dict(tables_to_dict()) == DEFAULT_TABLES
+
+
+def test_a_settings_file_changes_only_the_tables_it_names() -> None:
+    tables = tables_from_dict(
+        {"bases": {"farmer": {"base": 30, "floor": 20, "hard_max": 45}}, "selling_hours": 100}
+    )
+    assert client_capacity(RoleGroup.FARMER, Drivers(), tables=tables).clients == 30
+    assert tables.selling_hours == 100.0
+    assert tables.complexity == DEFAULT_TABLES.complexity
+
+
+@pytest.mark.parametrize(
+    ("data", "words"),
+    [
+        ({"bogus": 1}, "неизвестные разделы bogus"),
+        ({"complexity": [1, 2, 3]}, "уровней 1–5"),
+        ({"tools": {"1": 1, "2": 1, "3": 1, "4": 1, "5": -1}}, "уровень 5"),
+        ({"bases": {"farmer": {"base": 40, "floor": 70, "hard_max": 60}}}, "floor ≤ hard_max"),
+    ],
+)
+def test_a_bad_settings_file_is_rejected_saying_where(data: dict[str, object], words: str) -> None:
+    with pytest.raises(BadInputError, match=words):
+        tables_from_dict(data)

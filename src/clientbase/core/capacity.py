@@ -1,4 +1,4 @@
-"""Capacity in clients (SPEC §3): base by role × driver factors, clamped, override wins.
+"""Capacity in clients and hours (SPEC §3): base by role × driver factors, clamped, override wins.
 
 `capacity = clamp(round(base[group] × Π factor), floor[group], hard_max[group])`
 
@@ -8,9 +8,11 @@ passing another `CapacityTables`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 from clientbase.core.types import RoleGroup, Tier
+from clientbase.errors import BadInputError
 
 
 def _scale(*values: float) -> dict[int, float]:
@@ -39,6 +41,14 @@ def _default_bases() -> dict[RoleGroup, RoleBase]:
     }
 
 
+def _default_service_hours() -> dict[Tier, dict[int, float]]:
+    # A VIP account at average complexity takes 4 h a month, a C client half an hour;
+    # complexity 1–5 scales the hours by 0.6 / 0.8 / 1.0 / 1.25 / 1.5.
+    scale = (0.6, 0.8, 1.0, 1.25, 1.5)
+    base = {Tier.VIP: 4.0, Tier.A: 2.0, Tier.B: 1.0, Tier.C: 0.5}
+    return {tier: _scale(*(round(h * k, 2) for k in scale)) for tier, h in base.items()}
+
+
 @dataclass(frozen=True, slots=True)
 class CapacityTables:
     """The documented defaults; every table can be replaced."""
@@ -57,6 +67,21 @@ class CapacityTables:
     # How many client slots one client of a tier takes (a VIP needs more attention).
     tier_weight: dict[Tier, int] = field(
         default_factory=lambda: {Tier.VIP: 3, Tier.A: 1, Tier.B: 1, Tier.C: 1}
+    )
+    # Service hours one client needs per month, by tier and product complexity 1–5.
+    service_hours: dict[Tier, dict[int, float]] = field(default_factory=_default_service_hours)
+    # Selling hours a manager offers per month when the manager has none of his own
+    # (168 working hours minus internal work: meetings, reports, training).
+    selling_hours: float = 120.0
+    # Minutes an activity counts when it has no end time.
+    activity_minutes: dict[str, float] = field(
+        default_factory=lambda: {
+            "call": 10.0,
+            "meeting": 60.0,
+            "email": 5.0,
+            "task": 15.0,
+            "inbound": 10.0,
+        }
     )
 
 
@@ -149,3 +174,117 @@ def client_capacity(
     elif raw > base.hard_max:
         raw, clamped = base.hard_max, "hard_max"
     return Capacity(clients=raw, overridden=False, base=base.base, factors=factors, clamped=clamped)
+
+
+def selling_hours(hours: float | None, tables: CapacityTables = DEFAULT_TABLES) -> float:
+    """Selling hours per month a manager offers: his own figure or the default."""
+    return float(hours) if hours is not None and hours > 0 else tables.selling_hours
+
+
+def service_hours(
+    tier: Tier | str, complexity: int | None, tables: CapacityTables = DEFAULT_TABLES
+) -> float:
+    """Default service hours per month for one client of a tier at a product complexity."""
+    return tables.service_hours[Tier(tier)][_level(complexity)]
+
+
+def weighted_clients(
+    counts: dict[Tier, int] | dict[str, int], tables: CapacityTables = DEFAULT_TABLES
+) -> int:
+    """Client slots taken by clients counted per tier (a VIP counts as several)."""
+    return sum(tables.tier_weight[Tier(tier)] * n for tier, n in counts.items())
+
+
+def _table_keys(values: Any, what: str) -> dict[int, float]:
+    if isinstance(values, list):
+        values = {str(i): v for i, v in enumerate(values, start=1)}
+    if not isinstance(values, dict) or {str(k) for k in values} != {"1", "2", "3", "4", "5"}:
+        raise BadInputError(f"Таблицы нагрузки: «{what}» — нужны значения для уровней 1–5.")
+    out: dict[int, float] = {}
+    for k, v in values.items():
+        if not isinstance(v, int | float) or isinstance(v, bool) or v <= 0:
+            raise BadInputError(f"Таблицы нагрузки: «{what}», уровень {k} — нужно число > 0.")
+        out[int(k)] = float(v)
+    return out
+
+
+def tables_from_dict(data: dict[str, Any], base: CapacityTables = DEFAULT_TABLES) -> CapacityTables:
+    """Replace the tables named in `data` (parsed TOML/JSON, see docs/capacity.md)."""
+    known = {
+        "bases",
+        "complexity",
+        "readiness",
+        "support",
+        "tools",
+        "experience",
+        "tier_weight",
+        "service_hours",
+        "selling_hours",
+        "activity_minutes",
+    }
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise BadInputError(
+            f"Таблицы нагрузки: неизвестные разделы {', '.join(unknown)}; "
+            f"допустимы: {', '.join(sorted(known))}."
+        )
+    changes: dict[str, Any] = {}
+    try:
+        if "bases" in data:
+            bases = dict(base.bases)
+            for group, row in data["bases"].items():
+                b = RoleBase(int(row["base"]), int(row["floor"]), int(row["hard_max"]))
+                if not 0 <= b.floor <= b.hard_max:
+                    raise BadInputError(
+                        f"Таблицы нагрузки: bases.{group} — нужно 0 ≤ floor ≤ hard_max."
+                    )
+                bases[RoleGroup(group)] = b
+            changes["bases"] = bases
+        for name in ("complexity", "readiness", "support", "tools", "experience"):
+            if name in data:
+                changes[name] = _table_keys(data[name], name)
+        if "tier_weight" in data:
+            weights = dict(base.tier_weight)
+            for tier, w in data["tier_weight"].items():
+                if int(w) < 1:
+                    raise BadInputError(f"Таблицы нагрузки: tier_weight.{tier} — целое ≥ 1.")
+                weights[Tier(tier)] = int(w)
+            changes["tier_weight"] = weights
+        if "service_hours" in data:
+            hours = dict(base.service_hours)
+            for tier, row in data["service_hours"].items():
+                hours[Tier(tier)] = _table_keys(row, f"service_hours.{tier}")
+            changes["service_hours"] = hours
+        if "selling_hours" in data:
+            value = float(data["selling_hours"])
+            if value <= 0:
+                raise BadInputError("Таблицы нагрузки: selling_hours — нужно число > 0.")
+            changes["selling_hours"] = value
+        if "activity_minutes" in data:
+            minutes = dict(base.activity_minutes)
+            minutes.update({str(k): float(v) for k, v in data["activity_minutes"].items()})
+            changes["activity_minutes"] = minutes
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise BadInputError(f"Таблицы нагрузки: неверное значение ({exc}).") from exc
+    return replace(base, **changes)
+
+
+def tables_to_dict(tables: CapacityTables = DEFAULT_TABLES) -> dict[str, Any]:
+    """The tables as plain data (the JSON stored in app_meta `capacity_tables`)."""
+    return {
+        "bases": {
+            g.value: {"base": b.base, "floor": b.floor, "hard_max": b.hard_max}
+            for g, b in tables.bases.items()
+        },
+        "complexity": {str(k): v for k, v in tables.complexity.items()},
+        "readiness": {str(k): v for k, v in tables.readiness.items()},
+        "support": {str(k): v for k, v in tables.support.items()},
+        "tools": {str(k): v for k, v in tables.tools.items()},
+        "experience": {str(k): v for k, v in tables.experience.items()},
+        "tier_weight": {t.value: w for t, w in tables.tier_weight.items()},
+        "service_hours": {
+            t.value: {str(k): v for k, v in row.items()} for t, row in tables.service_hours.items()
+        },
+        "selling_hours": tables.selling_hours,
+        "activity_minutes": dict(tables.activity_minutes),
+    }

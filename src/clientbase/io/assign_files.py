@@ -17,7 +17,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from clientbase.core.types import ClientStatus, Eligibility, Principle, RoleGroup, Tier, abc_tiers
+from clientbase.core.capacity import Drivers, client_capacity
+from clientbase.core.types import (
+    ClientStatus,
+    Eligibility,
+    Principle,
+    Role,
+    RoleGroup,
+    Tier,
+    abc_tiers,
+)
 from clientbase.errors import BadInputError
 from clientbase.planning.schemas import Client, Manager, Plan, PlanStatus
 
@@ -52,6 +61,10 @@ ALIASES: dict[str, str] = {
     "группа": "role_group",
     "грейд": "grade",
     "ёмкость": "capacity",
+    "сложность": "complexity",
+    "готовность": "readiness",
+    "поддержка": "support",
+    "инструменты": "tools",
     "емкость": "capacity",
     "регионы": "regions",
     "отрасли": "industries",
@@ -209,6 +222,10 @@ def read_rows(path: Path, required: tuple[str, ...]) -> tuple[list[str], list[_R
     return header, rows
 
 
+# Capacity drivers a managers file may carry besides `grade` (SPEC §6), 1–5 each.
+DRIVER_COLUMNS = ("complexity", "readiness", "support", "tools")
+
+
 def read_managers(path: Path) -> list[Manager]:
     """Managers of managers.csv."""
     header, rows = read_rows(path, ("manager_id",))
@@ -231,6 +248,17 @@ def read_managers(path: Path) -> list[Manager]:
         capacity = row.parse("capacity", _integer, "целое число клиентов ≥ 0")
         if capacity is not None and capacity < 0:
             raise row.error("capacity", "ёмкость не может быть отрицательной")
+        if capacity is None:
+            # No capacity of his own: the same formula as the database path, from the drivers
+            # present in the file (missing drivers count as the neutral level 3).
+            levels = {}
+            for driver in DRIVER_COLUMNS:
+                level = row.parse(driver, _integer, "целое 1–5")
+                if level is not None and not 1 <= level <= 5:
+                    raise row.error(driver, f"ожидается целое 1–5, а не «{row.text(driver)}»")
+                levels[driver] = level
+            drivers = Drivers(grade=grade, **levels)
+            capacity = client_capacity(group, drivers).clients
         hours = row.parse("hours", _non_negative, "число часов ≥ 0")
         lists = {
             principle: row.text(column)
@@ -253,7 +281,7 @@ def read_managers(path: Path) -> list[Manager]:
                 grade=grade if grade is not None else 1,
                 active=True if active is None else active,
                 absent=bool(absent),
-                capacity=capacity if capacity is not None else 40,
+                capacity=capacity,
                 hours=hours,
                 eligibility=Eligibility.parse(lists),
             )
@@ -317,6 +345,40 @@ def read_clients(path: Path, manager_ids: set[str]) -> list[Client]:
     return [Client(**p) for p in parsed]
 
 
+# Which clients need a responsible of the planned role (SPEC §5 defaults; the same table as
+# services/plans.py, kept here so that file mode does not import the database layer).
+STATUSES_FOR_ROLE: dict[Role, frozenset[ClientStatus]] = {
+    Role.ACCOUNT: frozenset({ClientStatus.ACTIVE, ClientStatus.DORMANT}),
+    Role.ACQUISITION: frozenset({ClientStatus.PROSPECT}),
+    Role.SALES: frozenset({ClientStatus.PROSPECT}),
+    Role.SERVICE: frozenset({ClientStatus.ACTIVE, ClientStatus.DORMANT}),
+    Role.ADMIN: frozenset({ClientStatus.ACTIVE, ClientStatus.DORMANT}),
+}
+
+STATUS_NAMES_RU = {
+    ClientStatus.PROSPECT: "потенциальный",
+    ClientStatus.ACTIVE: "активный",
+    ClientStatus.DORMANT: "спящий",
+    ClientStatus.LOST: "потерянный",
+}
+
+
+def split_by_role(clients: list[Client], role: Role) -> tuple[list[Client], list[Client]]:
+    """Clients whose status needs a responsible of `role`, and the others (left as they are)."""
+    wanted = STATUSES_FOR_ROLE[role]
+    needed = [c for c in clients if c.status in wanted]
+    skipped = [c for c in clients if c.status not in wanted]
+    return needed, skipped
+
+
+def skipped_reason(client: Client, role: Role, lang: str = "ru") -> str:
+    """Why a client is not distributed in this plan."""
+    if lang == "en":
+        return f"not distributed: status {client.status.value} needs no {role.value} manager"
+    status = STATUS_NAMES_RU.get(client.status, client.status.value)
+    return f"не распределяется: клиенту в статусе «{status}» не нужен ответственный этой роли"
+
+
 def write_plan(path: Path, plan: Plan, clients: list[Client], reasons: dict[str, str]) -> None:
     """plan.csv: client_id, manager_id, previous_manager_id, moved, reason."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -324,7 +386,9 @@ def write_plan(path: Path, plan: Plan, clients: list[Client], reasons: dict[str,
         writer = csv.writer(handle)
         writer.writerow(["client_id", "manager_id", "previous_manager_id", "moved", "reason"])
         for client in clients:
-            manager_id = plan.assignment.get(client.id)
+            # Clients outside the plan (their status needs no such manager) keep their owner.
+            planned = client.id in plan.assignment
+            manager_id = plan.assignment.get(client.id) if planned else client.owner_id
             moved = (
                 client.owner_id is not None
                 and manager_id is not None

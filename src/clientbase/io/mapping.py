@@ -368,16 +368,40 @@ LOST_WORDS = {
 }  # fmt: skip
 
 
+# Stems of words meaning success; after a negation («не», «нет», «без») they mean lost.
+_WON_STEMS = ("успеш", "выигр", "заключ", "реализ", "оплач", "won", "success")
+_LOST_STEMS = (
+    "провал", "отказ", "проигр", "отмен", "отклон", "нецелев", "lost", "lose", "fail",
+    "cancel", "junk", "спам", "дубл",
+)  # fmt: skip
+_NEGATIONS = ("не", "нет", "без", "not", "no")
+
+
 def outcome_from_stage(stage: str, stage_outcomes: Mapping[str, str] | None = None) -> str:
-    """won / lost / open from a stage name: the user's table first, then known words."""
+    """won / lost / open from a stage name: the user's table first, then known words.
+
+    A negated success is a loss: «Не заключена», «Закрыто и не реализовано», «Неуспешно»,
+    «Не выиграна» are lost; «Отказ», «Провал», «Сделка провалена» are lost; «Успешно
+    реализовано», «Сделка успешна», «Заключена», «Оплачено» are won; anything else is open.
+    """
     key = normalize_header(stage)
     for name, outcome in (stage_outcomes or {}).items():
         if normalize_header(name) == key:
             return outcome
-    if key in LOST_WORDS or any(
-        w in key for w in ("провал", "отказ", "проигр", "нереализ", "неуспеш")
-    ):
+    if key in LOST_WORDS:
         return "lost"
-    if key in WON_WORDS or any(w in key for w in ("успешн", "выигр", "заключен")):
+    if key in WON_WORDS:
         return "won"
-    return "open"
+    words = re.findall(r"\w+", stage.casefold().replace("ё", "е"))
+    won = False
+    for i, word in enumerate(words):
+        if word.startswith(_LOST_STEMS):
+            return "lost"
+        if not word.startswith(_WON_STEMS):
+            if word.startswith("не") and word[2:].startswith(_WON_STEMS):
+                return "lost"  # «Неуспешно», «Нереализовано», «Незаключена»
+            continue
+        if i > 0 and words[i - 1] in _NEGATIONS:
+            return "lost"
+        won = True
+    return "won" if won else "open"

@@ -4,15 +4,22 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
+from zoneinfo import ZoneInfo
 
 
 class CellValueError(ValueError):
     """A cell value that cannot be read as the expected type; the text is shown to the user."""
 
 
-_SPACES = re.compile(r"[\s\u00a0\u202f']")
-_NUMBER = re.compile(r"[+-]?\d+(\.\d+)?")
+# Group separators people type between thousands: space, no-break space, thin spaces, `'`.
+_GROUP_SPACES = re.compile(r"[ \u00a0\u2009\u202f']")
+_CURRENCY = re.compile(r"^(?:₽|руб\.?|р\.)\s*|\s*(?:₽|руб\.?|р\.|rub)$", re.IGNORECASE)
+_PLAIN = re.compile(r"\d+")
+_GROUPED = re.compile(r"\d{1,3}(?:G\d{3})+")  # "G" stands for the group separator
+_NUMBER_HINT = "ожидается число, например 1234,5 или 1 234,50"
 
 TRUE_WORDS = {"1", "true", "yes", "y", "да", "д", "истина", "+", "x", "✓"}
 FALSE_WORDS = {"0", "false", "no", "n", "нет", "н", "ложь", "-"}
@@ -26,34 +33,77 @@ def is_blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def parse_number(value: Any) -> float:
-    """A number from `1234.5`, `1 234,50`, `1,234.50`, `1.234,50` or a spreadsheet number."""
+def parse_number(value: Any, *, comma_groups: bool = False) -> float:
+    """A number as people type it; garbage is refused rather than guessed.
+
+    Accepted: `1234.5`, `1234,5` (a single comma is the Russian decimal comma), `1 234,50`
+    (space, no-break or thin space between groups of three), `1,234.50` and `1.234,50` (the
+    last separator is the decimal one, the other only between groups of three), `1,234,567`
+    and `1.234.567` (several separators: groups of three). `₽`/`руб.` at either end is
+    ignored. `comma_groups=True` (the column writes `,` between thousands elsewhere) makes
+    `1,500` ambiguous: an error instead of 1.5.
+    """
     if isinstance(value, bool):
         raise CellValueError("ожидается число")
     if isinstance(value, int | float):
         return float(value)
-    text = _SPACES.sub("", str(value)).replace("₽", "").replace("руб.", "").replace("руб", "")
+    original = str(value)
+    text = _CURRENCY.sub("", original.strip()).strip()
+    sign = ""
+    if text and text[0] in "+-−":
+        sign, text = ("-" if text[0] in "-−" else ""), text[1:].lstrip()
     if not text:
-        raise CellValueError("ожидается число")
-    if "," in text and "." in text:
-        # Whichever separator comes last is the decimal one.
-        if text.rfind(",") > text.rfind("."):
-            text = text.replace(".", "").replace(",", ".")
-        else:
-            text = text.replace(",", "")
-    elif "," in text:
-        head, _, tail = text.rpartition(",")
-        # "1,234,567" or "1,234" with groups of three and several commas = thousands;
-        # a single comma is a decimal comma, as Russian Excel writes it.
-        if text.count(",") > 1 and all(len(g) == 3 for g in text.split(",")[1:]):
-            text = text.replace(",", "")
-        else:
-            text = f"{head.replace(',', '')}.{tail}"
-    elif text.count(".") > 1:
-        text = text.replace(".", "")
-    if not _NUMBER.fullmatch(text):
-        raise CellValueError(f"не число: {value!r}")
-    return float(text)
+        raise CellValueError(_NUMBER_HINT)
+    integer, decimal = _split_number(text, original, comma_groups)
+    if _GROUP_SPACES.search(integer):
+        if not _GROUPED.fullmatch(_GROUP_SPACES.sub("G", integer)):
+            raise CellValueError(f"не число: {original!r} (разряды отделяются по три цифры)")
+        integer = _GROUP_SPACES.sub("", integer)
+    if not _PLAIN.fullmatch(integer) or (decimal and not _PLAIN.fullmatch(decimal)):
+        raise CellValueError(f"не число: {original!r}; {_NUMBER_HINT}")
+    return float(f"{sign}{integer}.{decimal or '0'}")
+
+
+def _split_number(text: str, original: str, comma_groups: bool) -> tuple[str, str]:
+    """The integer part (still with space groups) and the decimal digits."""
+    commas, dots = text.count(","), text.count(".")
+    if commas and dots:
+        decimal_sep = "," if text.rfind(",") > text.rfind(".") else "."
+        group_sep = "." if decimal_sep == "," else ","
+        integer, _, decimal = text.rpartition(decimal_sep)
+        if decimal_sep in integer or not _GROUPED.fullmatch(integer.replace(group_sep, "G")):
+            raise CellValueError(
+                f"не число: {original!r} (разделитель тысяч «{group_sep}» — только между "
+                "группами по три цифры)"
+            )
+        return integer.replace(group_sep, ""), decimal
+    sep = "," if commas else "." if dots else ""
+    if not sep:
+        return text, ""
+    if text.count(sep) > 1:
+        if not _GROUPED.fullmatch(text.replace(sep, "G")):
+            raise CellValueError(
+                f"не число: {original!r} («{sep}» несколько раз, а группы не по три цифры)"
+            )
+        return text.replace(sep, ""), ""
+    integer, _, decimal = text.partition(sep)
+    if sep == "," and comma_groups and len(decimal) == 3 and re.fullmatch(r"\d{1,3}", integer):
+        raise CellValueError(
+            f"неоднозначное число {original!r}: в этой колонке запятая отделяет тысячи, "
+            "а здесь может быть и дробь; запишите 1500 или 1,5"
+        )
+    return integer, decimal
+
+
+def uses_comma_groups(values: Iterable[Any]) -> bool:
+    """Whether a column writes `,` between thousands (`1,234.50` or `1,234,567`)."""
+    pattern = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?|[+-]?\d{1,3}(?:,\d{3}){2,}")
+    for value in values:
+        if isinstance(value, str) and "," in value:
+            text = _CURRENCY.sub("", value.strip()).strip()
+            if pattern.fullmatch(text) and (text.count(",") > 1 or "." in text):
+                return True
+    return False
 
 
 def parse_int(value: Any) -> int:
@@ -136,7 +186,21 @@ def _parse_moment(value: Any) -> dt.datetime:
 def _from_unix(seconds: float, original: Any) -> dt.datetime:
     if not _UNIX_MIN <= seconds <= _UNIX_MAX:
         raise CellValueError(f"не дата: {original!r}")
-    return dt.datetime.fromtimestamp(seconds, dt.UTC).replace(tzinfo=None)
+    # A moment in the business time zone: a deal won at 01:00 Moscow time on the 1st
+    # belongs to the 1st (parse_date), while parse_datetime still stores naive UTC.
+    return dt.datetime.fromtimestamp(seconds, business_zone())
+
+
+@lru_cache(maxsize=8)
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+def business_zone() -> ZoneInfo:
+    """The business time zone (setting `CLIENTBASE_BUSINESS_TIMEZONE`, Europe/Moscow)."""
+    from clientbase.settings import get_settings
+
+    return _zone(get_settings().business_timezone)
 
 
 def _naive_utc(value: dt.datetime) -> dt.datetime:
@@ -158,6 +222,10 @@ def text_of(value: Any) -> str:
         return value.isoformat()
     text = str(value)
     # Our own exports prefix `'` to formula-like text (ASVS 1.2.10); read it back as typed.
-    if len(text) > 1 and text[0] == "'" and text[1] in "=+-@{\t\r":
+    if (
+        len(text) > 1
+        and text[0] == "'"
+        and text.lstrip("'")[:1] in ("=", "+", "-", "@", "{", "\t", "\r")
+    ):
         text = text[1:]
     return text.strip()

@@ -20,12 +20,19 @@ def escape_formula(value: str) -> str:
     """Prefix `'` to text that a spreadsheet would take for a formula."""
     if value.startswith(FORMULA_TRIGGERS) or value.startswith("{="):
         return "'" + value
+    if value.startswith("'") and escape_formula(value.lstrip("'")) != value.lstrip("'"):
+        # A name that really starts with `'=` keeps its `'` through export and import.
+        return "'" + value
     return value
 
 
 def unescape_formula(value: str) -> str:
     """Undo `escape_formula`, so an exported file re-imports unchanged."""
-    if len(value) > 1 and value[0] == "'" and value[1:].startswith((*FORMULA_TRIGGERS, "{=")):
+    if (
+        len(value) > 1
+        and value[0] == "'"
+        and escape_formula(value.lstrip("'")) != value.lstrip("'")
+    ):
         return value[1:]
     return value
 

@@ -7,7 +7,14 @@ from collections import defaultdict
 
 from clientbase.core.types import Principle
 from clientbase.planning.candidates import refusal
-from clientbase.planning.constraints import capacity, eligibility, locks, max_moves, tier_grade
+from clientbase.planning.constraints import (
+    capacity,
+    eligibility,
+    locks,
+    max_moves,
+    role_groups,
+    tier_grade,
+)
 from clientbase.planning.metrics import manager_stats, moves
 from clientbase.planning.schemas import (
     Client,
@@ -38,8 +45,28 @@ def _full(
     return count_full, hours_full
 
 
-def _segment_text(client: Client) -> str:
-    parts = [f"{p.value}={v}" for p, v in client.segment().items() if v is not None]
+def _segment_text(client: Client, instance: Instance | None = None) -> str:
+    """The client's segment, limited to the principles that bind in `instance`.
+
+    A principle binds when at least one working manager of a suitable role group refuses the
+    client on it; principles every such manager accepts say nothing about whom to hire.
+    """
+    segment = client.segment()
+    binding: set[Principle] | None = None
+    if instance is not None:
+        settings = instance.settings
+        binding = set()
+        for manager in instance.managers:
+            if not (manager.active and not manager.absent):
+                continue
+            if not role_groups.admits_manager(manager, settings):
+                continue
+            binding.update(p for p, _ in eligibility.refusing_principles(manager, client))
+    parts = [
+        f"{p.value}={v}"
+        for p, v in segment.items()
+        if v is not None and (not binding or p in binding)
+    ]
     return ", ".join(parts)
 
 
@@ -94,7 +121,7 @@ def _no_candidate(
                     "fix.raise_grade",
                     lang,
                     tier=client.tier.value,
-                    manager=manager.id,
+                    manager=manager.name or manager.id,
                     grade=manager.grade,
                 ),
                 manager_id=manager.id,
@@ -108,7 +135,7 @@ def _no_candidate(
             text(
                 "fix.allow_segment",
                 lang,
-                manager=manager.id,
+                manager=manager.name or manager.id,
                 principle=text(f"principle.{principle.value}", lang),
                 value=value or "—",
             ),
@@ -117,7 +144,7 @@ def _no_candidate(
             value=value,
         )
         return Unplaced(client.id, eligibility.RULE, first_reason)
-    segment = _segment_text(client)
+    segment = _segment_text(client, instance)
     hires[segment] = hires.get(segment, 0) + instance.settings.weight(client.tier)
     return Unplaced(client.id, main_rule, first_reason)
 
@@ -150,7 +177,7 @@ def diagnose(
             _full(instance, stats[instance.managers[m].id], instance.managers[m], client)
             for m in cands
         ]
-        names = ", ".join(instance.managers[m].id for m in cands)
+        names = ", ".join(instance.managers[m].name or instance.managers[m].id for m in cands)
         key = tuple(cands)
         if all(count_full for count_full, _ in flags):
             capacity_need[key] += settings.weight(client.tier)
@@ -182,7 +209,7 @@ def diagnose(
         manager = instance.managers[target]
         fixes[("capacity", manager.id, cands_key)] = Fix(
             "raise_capacity",
-            text("fix.raise_capacity", lang, manager=manager.id, amount=need),
+            text("fix.raise_capacity", lang, manager=manager.name or manager.id, amount=need),
             manager_id=manager.id,
             amount=float(need),
         )
@@ -190,7 +217,7 @@ def diagnose(
         if need > average / 2:
             hire = math.ceil(need / max(average, 1))
             segment = _segment_text(
-                instance.clients[_first_client(instance, candidates, cands_key)]
+                instance.clients[_first_client(instance, candidates, cands_key)], instance
             )
             fixes[("hire", segment)] = Fix(
                 "hire",
@@ -204,7 +231,7 @@ def diagnose(
         amount = round(need_hours, 2)
         fixes[("hours", manager.id, cands_key)] = Fix(
             "raise_hours",
-            text("fix.raise_hours", lang, manager=manager.id, amount=amount),
+            text("fix.raise_hours", lang, manager=manager.name or manager.id, amount=amount),
             manager_id=manager.id,
             amount=amount,
         )

@@ -102,6 +102,7 @@ def explain(
     move_costs = costs(instance)
     unplaced = {u.client_id: u.reason for u in plan.diagnosis.unplaced} if plan.diagnosis else {}
     settings = instance.settings
+    names = {m.id: m.name or m.id for m in instance.managers}
     result: dict[str, Explanation] = {}
     for c, client in enumerate(instance.clients):
         if wanted is not None and client.id not in wanted:
@@ -164,6 +165,7 @@ def explain(
                 runner_cost,
                 unplaced.get(client.id),
                 lang,
+                names,
             ),
         )
     return result
@@ -178,7 +180,15 @@ def _sentence(
     cost: dict[str, float],
     unplaced_reason: str | None,
     lang: str,
+    names: dict[str, str] | None = None,
 ) -> str:
+    stays = owner == chosen  # decided on ids: two managers may share a name
+    # People read names; ids stay in the structured fields (manager_id, eligible, runner_up).
+    if names:
+        owner = names.get(owner, owner) if owner is not None else None
+        chosen = names.get(chosen, chosen) if chosen is not None else None
+        eligible = tuple(names.get(m, m) for m in eligible)
+        runner_up = names.get(runner_up, runner_up) if runner_up is not None else None
     if chosen is None:
         reason = unplaced_reason or text("why.no_candidates", lang)
         return text("explain.unassigned", lang, reason=reason)
@@ -187,7 +197,7 @@ def _sentence(
         parts.append(text("explain.locked", lang, manager=chosen))
     elif len(eligible) == 1:
         parts.append(text("explain.only", lang, manager=chosen))
-    elif owner == chosen:
+    elif stays:
         parts.append(text("explain.stays", lang, manager=chosen))
     elif owner is not None:
         parts.append(text("explain.moved", lang, owner=owner, manager=chosen))

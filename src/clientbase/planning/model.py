@@ -52,6 +52,9 @@ DISRUPTION_WEIGHT = 1000
 LOCAL_SEARCH_WORK = 450_000
 # Wall-clock safety net over the deterministic limits.
 WALL_FACTOR = 1.5
+# Share of the time limit after which local search stops on the wall clock (the rest is
+# for the bound, validation and explanations).
+SEARCH_SHARE = 0.8
 
 
 class CpSatBackend(Backend):
@@ -97,6 +100,9 @@ class Budget:
 
     det_seconds: float
     deadline: float
+    # Local search stops here even with work left: the time limit a user sets is a promise.
+    # Only a loaded machine reaches it; then the plan may differ from run to run.
+    search_deadline: float | None = None
 
     def wall_left(self) -> float:
         """Wall-clock seconds left before the safety deadline."""
@@ -335,15 +341,28 @@ def solve_component(sub: SubProblem, budget: Budget) -> SubResult:
     # Spreads within half a step of the bound cannot be told apart at the model's resolution.
     enough = bound + settings.balance_step / 2
     # One work budget for all passes, so the time limit holds.
+    stop_at = budget.search_deadline
     work -= local_search.polish(
-        sub, assignment, allow_new_moves=not has_owners, work=work, good_enough=enough
+        sub,
+        assignment,
+        allow_new_moves=not has_owners,
+        work=work,
+        good_enough=enough,
+        deadline=stop_at,
     )
     band = bound + settings.balance_tolerance
     if has_owners and work > 0 and _spread_of(sub, assignment) > band:
-        work -= local_search.polish(sub, assignment, allow_new_moves=True, work=work, target=band)
+        work -= local_search.polish(
+            sub, assignment, allow_new_moves=True, work=work, target=band, deadline=stop_at
+        )
         # Then polish inside the band without adding moves.
         local_search.polish(
-            sub, assignment, allow_new_moves=False, work=max(work, 0), good_enough=enough
+            sub,
+            assignment,
+            allow_new_moves=False,
+            work=max(work, 0),
+            good_enough=enough,
+            deadline=stop_at,
         )
     gap = _spread_of(sub, assignment) - bound
     proven = proven_served and not has_owners and gap <= settings.balance_step
@@ -393,13 +412,19 @@ def optimize(instance: Instance) -> Plan:
     pair_counts = [sum(len(candidates[c]) for c in comp.clients) for comp in parts]
     total_pairs = max(1, sum(pair_counts))
     deadline = started + settings.time_limit * WALL_FACTOR + 1.0
+    search_deadline = started + settings.time_limit * SEARCH_SHARE
 
     def run(limits: list[int | None]) -> list[SubResult]:
         results: list[SubResult] = []
+        pairs_left = total_pairs
         for comp, pairs, limit in zip(parts, pair_counts, limits, strict=True):
             sub = _component_subproblem(instance, comp, candidates, limit)
             det = max(0.05, settings.time_limit * pairs / total_pairs)
-            budget = Budget(det, deadline)
+            # Each component gets its share of the wall-clock time still left for search.
+            now = time.monotonic()
+            stop_at = now + max(0.0, search_deadline - now) * pairs / max(1, pairs_left)
+            pairs_left -= pairs
+            budget = Budget(det, deadline, stop_at)
             results.append(solve_component(sub, budget))
         return results
 

@@ -17,7 +17,7 @@ component of 20 000 clients, where the per-client LP is too slow for GLOP.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ortools.linear_solver import pywraplp
 
@@ -33,6 +33,59 @@ class _Class:
     potential: float = 0.0
     smallest: float = float("inf")
     largest: float = 0.0
+    values: list[float] = field(default_factory=list)
+
+
+#: Tangent cuts per class and manager (the envelope of the sorted potentials, see below).
+ENVELOPE_POINTS = 24
+
+
+def _breakpoints(count: int) -> list[int]:
+    """Up to ENVELOPE_POINTS indices in 0..count−1, dense at both ends."""
+    if count <= ENVELOPE_POINTS:
+        return list(range(count))
+    step = (count - 1) / (ENVELOPE_POINTS - 1)
+    return sorted({round(i * step) for i in range(ENVELOPE_POINTS)})
+
+
+def _envelope(values: list[float]) -> list[tuple[float, float, float, float]]:
+    """Cuts (a⁺, b⁺, a⁻, b⁻): q ≤ a⁺ + b⁺·n and q ≥ a⁻ + b⁻·n for n clients of a class.
+
+    The most potential n clients of a class can carry is the sum of its n largest
+    potentials, a concave function of n; the least is the sum of the n smallest, a convex
+    one. The extension of any segment of a concave function lies above it (of a convex one
+    below), so every cut holds for every integer plan and any subset of them is valid.
+    """
+    desc = sorted(values, reverse=True)
+    asc = desc[::-1]
+    top = [0.0]
+    bottom = [0.0]
+    for v in desc:
+        top.append(top[-1] + v)
+    for v in asc:
+        bottom.append(bottom[-1] + v)
+    cuts = []
+    for j in _breakpoints(len(desc)):
+        cuts.append((top[j] - desc[j] * j, desc[j], bottom[j] - asc[j] * j, asc[j]))
+    return cuts
+
+
+def _add_cuts(
+    solver: pywraplp.Solver,
+    cuts: list[tuple[float, float, float, float]],
+    ns: list[object],
+    qs: list[object],
+) -> None:
+    inf = solver.infinity()
+    for a_high, b_high, a_low, b_low in cuts:
+        high = solver.Constraint(-inf, a_high)  # Σq − b⁺Σn ≤ a⁺
+        low = solver.Constraint(a_low, inf)  # Σq − b⁻Σn ≥ a⁻
+        for n in ns:
+            high.SetCoefficient(n, -b_high)
+            low.SetCoefficient(n, -b_low)
+        for q in qs:
+            high.SetCoefficient(q, 1)
+            low.SetCoefficient(q, 1)
 
 
 def lower_bound(sub: SubProblem, served: int) -> float:
@@ -57,9 +110,11 @@ def lower_bound(sub: SubProblem, served: int) -> float:
         item.potential += client.potential
         item.smallest = min(item.smallest, client.potential)
         item.largest = max(item.largest, client.potential)
+        item.values.append(client.potential)
     solver = pywraplp.Solver.CreateSolver("GLOP")
     if solver is None:  # pragma: no cover - GLOP ships with every OR-Tools wheel
         return 0.0
+    solver.SuppressOutput()
     inf = solver.infinity()
     served_row = solver.Constraint(served - 1e-6, inf)
     load_rows = {
@@ -72,6 +127,9 @@ def lower_bound(sub: SubProblem, served: int) -> float:
         # P − p⁺(N − Σn) ≤ Σq ≤ P  ⇔  P − p⁺N ≤ Σq − p⁺Σn  and  Σq ≤ P
         low_row = solver.Constraint(item.potential - item.largest * item.count, inf)
         high_row = solver.Constraint(-inf, item.potential)
+        cuts = _envelope(item.values)
+        total_n: list[object] = []
+        total_q: list[object] = []
         for m in item.managers:
             n = solver.NumVar(0, item.count, f"n{k}_{m}")
             q = solver.NumVar(0, item.potential, f"q{k}_{m}")
@@ -88,6 +146,12 @@ def lower_bound(sub: SubProblem, served: int) -> float:
             link_high.SetCoefficient(q, 1)
             link_high.SetCoefficient(n, -item.largest)
             potential_of[m].append((1.0, q))
+            total_n.append(n)
+            total_q.append(q)
+            if len(item.managers) > 1:
+                _add_cuts(solver, cuts, [n], [q])
+        # The same envelope for the whole class (all its managers together).
+        _add_cuts(solver, cuts, total_n, total_q)
     top = solver.NumVar(0, inf, "T")
     for g, group in enumerate(sub.groups):
         if group.rho_hat <= 0:

@@ -10,7 +10,8 @@ from typing import Any
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from clientbase.core.types import Role
+from clientbase.core.capacity import Drivers, client_capacity
+from clientbase.core.types import Role, RoleGroup
 from clientbase.db.tables import (
     Activity,
     Client,
@@ -76,12 +77,21 @@ def _key(obj: Any) -> str:
     return str(obj.external_id) if obj.external_id is not None else f"db-{obj.id}"
 
 
+def _capacity(m: Manager) -> int:
+    """The manager's effective capacity in clients: the override, else the one computed from
+    his drivers (not exported), so that a re-imported company plans the same."""
+    if m.capacity_override is not None:
+        return int(m.capacity_override)
+    drivers = Drivers(m.complexity, m.readiness, m.support, m.tools, m.grade)
+    return client_capacity(RoleGroup(m.role_group), drivers).clients
+
+
 def _rows(session: Session, entity: str) -> Iterator[list[Any]]:
     refs = _Refs(session)
     if entity == "managers":
         for m in session.scalars(select(Manager).order_by(Manager.id)):
             yield [
-                _key(m), m.name, m.email, m.role_group, m.team, m.grade, m.capacity_override,
+                _key(m), m.name, m.email, m.role_group, m.team, m.grade, _capacity(m),
                 m.hours, m.regions, m.industries, m.product_lines, m.channels, m.ownerships,
                 m.tiers, m.active,
             ]  # fmt: skip

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Engine, insert, select, update
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from clientbase.core.types import ActivityType, ClientStatus, Direction, Outcome, Role, RoleGroup
@@ -31,7 +31,7 @@ from clientbase.db.tables import (
     Responsibility,
     Survey,
 )
-from clientbase.errors import BadInputError
+from clientbase.errors import BadInputError, ConflictError
 from clientbase.io import readers
 from clientbase.io.mapping import (
     ENTITIES,
@@ -51,10 +51,28 @@ from clientbase.io.values import (
     parse_int,
     parse_number,
     text_of,
+    uses_comma_groups,
 )
 from clientbase.io.writers import write_csv
 
 MAX_KEY = 120
+
+# progress(done, total): called while rows are checked and written (the CLI shows a Rich bar,
+# the web upload wizard a percentage); total is the number of rows of the file.
+ProgressCallback = Callable[[int, int], None]
+PROGRESS_STEP = 500
+# Rows per bulk INSERT/UPDATE and per lookup of existing (source, external_id) keys.
+CHUNK = 5000
+# Columns of a file → attributes they set; on update only these attributes change.
+COLUMN_ATTRS: dict[str, tuple[str, ...]] = {
+    "client": ("client_id",),
+    "manager": ("manager_id",),
+    "from_manager": ("from_manager_id",),
+    "to_manager": ("to_manager_id",),
+    "stage": ("stage", "outcome"),  # the outcome follows the stage when it is not given
+    "_semantic": ("outcome",),  # Bitrix24 STAGE_SEMANTIC_ID
+}
+NUMBER_FIELDS = ("amount", "potential", "revenue_12m", "hours", "score", "capacity", "grade")
 
 
 @dataclass(frozen=True)
@@ -148,14 +166,77 @@ def import_file(
     mapping: ImportMapping | None = None,
     dry_run: bool = False,
     today: dt.date | None = None,
+    progress: ProgressCallback | None = None,
 ) -> ImportReport:
-    """Import one file of one entity: every row valid → all written in one transaction."""
+    """Import one file of one entity: every row valid → all written in one transaction.
+
+    A busy or concurrently changed database (SQLite "database is locked", PostgreSQL
+    serialization failure, a unique key taken by a parallel import) is a ConflictError
+    (exit 3): nothing was written and the same import can simply be repeated.
+    """
     if entity not in ENTITIES:
         raise BadInputError(f"Неизвестная сущность «{entity}»; допустимы: {', '.join(ENTITIES)}.")
     profile = get_profile(source)
     table = _load_table(path, source)
     report = ImportReport(file=table.file, entity=entity, source=source, dry_run=dry_run)
     mapping = mapping or ImportMapping()
+    try:
+        return _import_table(
+            engine, entity, table, report, profile, source, mapping, dry_run, today, progress
+        )
+    except IntegrityError as exc:
+        if _is_unique_violation(exc):
+            raise _conflict(table.file) from exc
+        raise BadInputError(
+            f"{table.file}: база данных отклонила данные: {str(exc.orig).splitlines()[0]}"
+        ) from exc
+    except OperationalError as exc:
+        if _is_busy(exc):
+            raise _conflict(table.file) from exc
+        raise
+    except DBAPIError as exc:
+        if _is_busy(exc):
+            raise _conflict(table.file) from exc
+        raise
+
+
+def _conflict(file: str) -> ConflictError:
+    return ConflictError(
+        f"{file}: данные изменились или база занята другой записью; ничего не записано, "
+        "повторите импорт."
+    )
+
+
+def _sqlstate(exc: DBAPIError) -> str:
+    return str(getattr(exc.orig, "sqlstate", "") or getattr(exc.orig, "pgcode", "") or "")
+
+
+def _is_unique_violation(exc: IntegrityError) -> bool:
+    return _sqlstate(exc) == "23505" or "UNIQUE constraint failed" in str(exc.orig)
+
+
+def _is_busy(exc: DBAPIError) -> bool:
+    """SQLite lock timeouts and PostgreSQL serialization failures / deadlocks / lock waits."""
+    text = str(exc.orig).lower()
+    return (
+        _sqlstate(exc) in {"40001", "40P01", "55P03"}
+        or "database is locked" in text
+        or "database is busy" in text
+    )
+
+
+def _import_table(
+    engine: Engine,
+    entity: str,
+    table: readers.Table,
+    report: ImportReport,
+    profile: Profile,
+    source: str,
+    mapping: ImportMapping,
+    dry_run: bool,
+    today: dt.date | None,
+    progress: ProgressCallback | None,
+) -> ImportReport:
     # A dry run never takes the write lock; a real run holds it from the first read so
     # that nothing can change between validation and writing (ASVS 2.3.3).
     bind = engine if dry_run else writer(engine)
@@ -181,7 +262,7 @@ def import_file(
         if report.errors:
             return report
         records = _records(table, plan, profile, entity, mapping)
-        importer = _Importer(session, report, plan, source, today or dt.date.today())
+        importer = _Importer(session, report, plan, source, today or dt.date.today(), progress)
         importer.run(entity, records)
         if report.errors or dry_run:
             session.rollback()
@@ -198,17 +279,13 @@ def import_file(
         )
         session.add(batch)
         _remember(session, source, entity, plan)
-        try:
-            session.flush()
-            importer.finish(batch.id)
-            failpoint("before-commit", session)
-            session.commit()
-        except IntegrityError as exc:
-            session.rollback()
-            raise BadInputError(
-                f"{table.file}: база данных отклонила данные: {str(exc.orig).splitlines()[0]}"
-            ) from exc
+        session.flush()
+        importer.finish(batch.id)
+        failpoint("before-commit", session)
+        session.commit()
         report.batch_id = batch.id
+        if progress is not None:
+            progress(report.rows, report.rows)
     return report
 
 
@@ -459,13 +536,17 @@ class _Importer:
         plan: ColumnPlan,
         source: str,
         today: dt.date,
+        progress: ProgressCallback | None = None,
     ) -> None:
+        self.progress = progress
+        self.comma_groups: set[str] = set()
         self.session = session
         self.report = report
         self.plan = plan
         self.source = source
         self.today = today
-        self.history: list[ChangeHistory] = []
+        self.history: list[dict[str, Any]] = []
+        self.new_responsibilities: list[dict[str, Any]] = []
         self._managers: _Index | None = None
         self._clients: _Index | None = None
 
@@ -549,7 +630,7 @@ class _Importer:
         maximum: float | None = None,
     ) -> float | None:
         def parse(raw: Any) -> float:
-            value = parse_number(raw)
+            value = parse_number(raw, comma_groups=name in self.comma_groups)
             if minimum is not None and value < minimum:
                 raise CellValueError(f"значение должно быть не меньше {minimum:g}")
             if maximum is not None and value > maximum:
@@ -638,7 +719,16 @@ class _Importer:
         }
         rows: list[tuple[int, Any, dict[str, Any]]] = []
         first_row: dict[Any, int] = {}
-        for number, record in records:
+        first_email: dict[str, int] = {}
+        self.comma_groups = {
+            name
+            for name in NUMBER_FIELDS
+            if name in self.plan.fields and uses_comma_groups(r.get(name) for _, r in records)
+        }
+        total = len(records)
+        for done, (number, record) in enumerate(records, 1):
+            if self.progress is not None and done % PROGRESS_STEP == 0:
+                self.progress(done // 2, total)  # checking is the first half of the work
             errors_before = len(self.report.errors)
             converted = convert[entity](number, record)
             if converted is None or len(self.report.errors) > errors_before:
@@ -657,6 +747,18 @@ class _Importer:
                 )
                 continue
             first_row[key] = number
+            email = values.get("email") if entity == "managers" else None
+            if email:
+                if email in first_email:
+                    self.error(
+                        number,
+                        "email",
+                        record,
+                        f"этот e-mail уже у менеджера в строке {first_email[email]}; "
+                        "один человек — одна строка",
+                    )
+                    continue
+                first_email[email] = number
             rows.append((number, key, values))
         if self.report.errors:
             return
@@ -680,8 +782,8 @@ class _Importer:
     def finish(self, batch_id: int | None) -> None:
         """Stamp the change-history rows with the batch number and write them."""
         for item in self.history:
-            item.reason = f"импорт #{batch_id}"
-            self.session.add(item)
+            item["reason"] = f"импорт #{batch_id}"
+        self._bulk_insert(ChangeHistory, self.history)
 
     def _present(self, values: dict[str, Any]) -> dict[str, Any]:
         """Only the fields the file has: a column missing from the file changes nothing."""
@@ -737,34 +839,40 @@ class _Importer:
             for m in self.session.scalars(select(Manager).where(Manager.source == self.source))
         }
         aliases = {
-            a.external_id
+            a.external_id: a.manager_id
             for a in self.session.scalars(
                 select(ManagerAlias).where(ManagerAlias.source == self.source)
             )
         }
         by_email: dict[str, list[Manager]] = defaultdict(list)
-        for m in self.session.scalars(select(Manager).where(Manager.email.is_not(None))):
-            by_email[(m.email or "").casefold()].append(m)
-        for _, key, values in rows:
+        by_id: dict[int, Manager] = {}
+        for m in self.session.scalars(select(Manager)):
+            by_id[m.id] = m
+            if m.email:
+                by_email[m.email.casefold()].append(m)
+        for index, (_, key, values) in enumerate(rows, 1):
+            self._tick(index, len(rows))
             manager = own.get(key)
+            if manager is None and key in aliases:
+                # A CRM user joined earlier: his changed name, team… update the manager.
+                manager = by_id.get(aliases[key])
             if manager is not None:
                 if self._count_changes(manager, values):
                     self.report.updated += 1
                 else:
                     self.report.unchanged += 1
                 continue
-            if key in aliases:
-                self.report.unchanged += 1
-                continue
             email = (values.get("email") or "").casefold()
             matches = by_email.get(email, []) if email else []
             if len(matches) == 1:
                 # The same person already exists (from another source): keep the CRM's
-                # user id as an alias instead of creating a duplicate manager.
+                # user id as an alias instead of creating a duplicate manager, and take
+                # the file's values (name, team…) as the newer ones.
                 self.session.add(
                     ManagerAlias(source=self.source, external_id=key, manager_id=matches[0].id)
                 )
-                aliases.add(key)
+                aliases[key] = matches[0].id
+                self._count_changes(matches[0], values)
                 self.report.linked += 1
                 continue
             manager = Manager(
@@ -816,32 +924,27 @@ class _Importer:
         return self.key(row, r, "clients"), values
 
     def _apply_clients(self, rows: list[tuple[int, Any, dict[str, Any]]]) -> None:
-        own = {
-            c.external_id: c
-            for c in self.session.scalars(select(Client).where(Client.source == self.source))
-        }
-        outcome: dict[Any, str] = {}
-        for _, key, values in rows:
-            client = own.get(key)
-            if client is None:
-                client = Client(source=self.source, external_id=key, **self._present(values))
-                self.session.add(client)
-                own[key] = client
-                outcome[key] = "inserted"
-            elif self._count_changes(client, self._present(values)):
-                outcome[key] = "updated"
-            else:
-                outcome[key] = "unchanged"
+        outcome = self._upsert(Client, rows, report=False)
         if any("_owner" in values for _, _, values in rows):
-            self.session.flush()  # new clients need their ids for the owner rows
+            ids: dict[Any, int] = {}
+            keys = [key for _, key, _ in rows]
+            for start in range(0, len(keys), CHUNK):
+                ids.update(
+                    self.session.execute(
+                        select(Client.external_id, Client.id)
+                        .where(Client.source == self.source)
+                        .where(Client.external_id.in_(keys[start : start + CHUNK]))
+                    ).all()
+                )
             owners = self._active_responsibilities(Role.ACCOUNT.value)
             for _, key, values in rows:
                 owner = values.get("_owner")
                 changed = owner is not None and self._assign(
-                    own[key].id, Role.ACCOUNT.value, owner, None, owners
+                    ids[key], Role.ACCOUNT.value, owner, None, owners
                 )
                 if changed and outcome[key] == "unchanged":
                     outcome[key] = "updated"
+            self._flush_pending()
         for state in outcome.values():
             setattr(self.report, state, getattr(self.report, state) + 1)
 
@@ -867,17 +970,26 @@ class _Importer:
         if current is not None:
             old = current.manager_id
             current.until = max(start, current.since)
-        new = Responsibility(
-            client_id=client_id, role=role, manager_id=manager_id, since=start, reason="import"
-        )
+        fields = {
+            "client_id": client_id,
+            "role": role,
+            "manager_id": manager_id,
+            "since": start,
+            "reason": "import",
+        }
         if current is not None:
             # The partial unique index allows one open row per client and role: the
             # closing UPDATE must reach the database before the new row's INSERT.
             self.session.flush()
-        self.session.add(new)
-        active[(client_id, role)] = new
+            new = Responsibility(**fields)
+            self.session.add(new)
+            active[(client_id, role)] = new
+        else:
+            # Written in bulk by _flush_pending; keys of a file are unique, so the same
+            # (client, role) is not assigned twice in one import.
+            self.new_responsibilities.append(fields)
         self.history.append(
-            ChangeHistory(
+            dict(
                 entity="client",
                 entity_id=client_id,
                 field=f"responsible:{role}",
@@ -908,6 +1020,7 @@ class _Importer:
                     self.report.inserted += 1
             else:
                 self.report.unchanged += 1
+        self._flush_pending()
 
     # -- deals, activities, surveys, feedback
     def _deal(self, row: int, r: dict[str, Any]) -> tuple[Any, dict[str, Any]] | None:
@@ -977,22 +1090,89 @@ class _Importer:
             self.error(row, "to_manager", r, "менеджер не может оценивать сам себя")
         return self.key(row, r, "feedback", "from_manager", "to_manager", "date"), values
 
+    def _updatable(self) -> set[str]:
+        """Attributes an update may change: those whose column is in the file."""
+        attrs: set[str] = set()
+        for name in self.plan.fields:
+            attrs.update(COLUMN_ATTRS.get(name, (name,)))
+        return attrs
+
+    def _tick(self, index: int, total: int) -> None:
+        """Progress of writing: the second half of the bar."""
+        if self.progress is not None and index % PROGRESS_STEP == 0:
+            self.progress((total + index) // 2, total)
+
+    def _bulk_insert(self, model: Any, rows: list[dict[str, Any]]) -> None:
+        """Core INSERT in chunks with executemany (no ORM objects): 100k rows in seconds.
+
+        Rows are grouped by their set of keys so that each executemany is homogeneous;
+        column defaults fill the keys a group does not have.
+        """
+        groups: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+        for row in rows:
+            groups[tuple(row)].append(row)
+        connection = self.session.connection()
+        for group in groups.values():
+            for start in range(0, len(group), CHUNK):
+                connection.execute(insert(model.__table__), group[start : start + CHUNK])
+        rows.clear()
+
+    def _flush_pending(self) -> None:
+        self._bulk_insert(Responsibility, self.new_responsibilities)
+
+    def _upsert(
+        self, model: Any, rows: list[tuple[int, Any, dict[str, Any]]], *, report: bool = True
+    ) -> dict[Any, str]:
+        """Insert new (source, external_id) keys, update changed rows, count the rest.
+
+        Existing rows are looked up one chunk of keys at a time; an update changes only the
+        attributes whose column is in the file (`_updatable`), defaults apply to new rows.
+        Returns "inserted" / "updated" / "unchanged" per key.
+        """
+        updatable = self._updatable()
+        attrs = sorted({k for _, _, values in rows for k in values if not k.startswith("_")})
+        compared = [a for a in attrs if a in updatable]
+        outcome: dict[Any, str] = {}
+        inserts: list[dict[str, Any]] = []
+        updates: list[dict[str, Any]] = []
+        total = len(rows)
+        for start in range(0, total, CHUNK):
+            chunk = rows[start : start + CHUNK]
+            keys = [key for _, key, _ in chunk]
+            existing = {
+                row.external_id: row
+                for row in self.session.execute(
+                    select(model.external_id, model.id, *(getattr(model, a) for a in compared))
+                    .where(model.source == self.source)
+                    .where(model.external_id.in_(keys))
+                )
+            }
+            for index, (_, key, values) in enumerate(chunk, start + 1):
+                self._tick(index, total)
+                old = existing.get(key)
+                if old is None:
+                    inserts.append(
+                        {"source": self.source, "external_id": key, **self._present(values)}
+                    )
+                    outcome[key] = "inserted"
+                elif any(not _same(getattr(old, a), values[a]) for a in compared if a in values):
+                    updates.append(
+                        {"id": old.id, **{a: values[a] for a in compared if a in values}}
+                    )
+                    outcome[key] = "updated"
+                else:
+                    outcome[key] = "unchanged"
+            self._bulk_insert(model, inserts)
+        for start in range(0, len(updates), CHUNK):
+            # ORM bulk UPDATE by primary key: one executemany per chunk.
+            self.session.execute(update(model), updates[start : start + CHUNK])
+        if report:
+            for state in outcome.values():
+                setattr(self.report, state, getattr(self.report, state) + 1)
+        return outcome
+
     def _apply_simple(self, model: Any, rows: list[tuple[int, Any, dict[str, Any]]]) -> None:
-        own = {
-            o.external_id: o
-            for o in self.session.scalars(select(model).where(model.source == self.source))
-        }
-        for _, key, values in rows:
-            obj = own.get(key)
-            if obj is None:
-                obj = model(source=self.source, external_id=key, **values)
-                self.session.add(obj)
-                own[key] = obj
-                self.report.inserted += 1
-            elif self._count_changes(obj, values):
-                self.report.updated += 1
-            else:
-                self.report.unchanged += 1
+        self._upsert(model, rows)
 
     # -- plans: one per manager and period, whatever the source
     def _plan(self, row: int, r: dict[str, Any]) -> tuple[Any, dict[str, Any]] | None:
@@ -1011,6 +1191,7 @@ class _Importer:
 
     def _apply_plans(self, rows: list[tuple[int, Any, dict[str, Any]]]) -> None:
         existing = {(p.manager_id, p.period): p for p in self.session.scalars(select(PlanTarget))}
+        updatable = self._updatable()
         for _, key, values in rows:
             present = self._present(values)
             plan = existing.get(key)
@@ -1019,7 +1200,7 @@ class _Importer:
                 self.session.add(plan)
                 existing[key] = plan
                 self.report.inserted += 1
-            elif self._count_changes(plan, present):
+            elif self._count_changes(plan, {k: v for k, v in present.items() if k in updatable}):
                 self.report.updated += 1
             else:
                 self.report.unchanged += 1

@@ -17,9 +17,9 @@ def admits_manager(manager: Manager) -> bool:
 def why_not(manager: Manager, client: Client, settings: Settings, lang: str = "ru") -> str | None:
     """Why the manager cannot receive clients now; None if he can."""
     if not manager.active:
-        return text("why.inactive", lang, manager=manager.id)
+        return text("why.inactive", lang, manager=manager.name or manager.id)
     if manager.absent:
-        return text("why.absent", lang, manager=manager.id)
+        return text("why.absent", lang, manager=manager.name or manager.id)
     return None
 
 

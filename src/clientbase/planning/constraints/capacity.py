@@ -21,10 +21,14 @@ HOURS_TOLERANCE = 1e-6
 def why_not(manager: Manager, client: Client, settings: Settings, lang: str = "ru") -> str | None:
     """Why the manager could not take this client even when empty; None if he could."""
     if manager.capacity <= 0 or manager.capacity < settings.weight(client.tier):
-        return text("why.no_capacity", lang, manager=manager.id)
+        return text("why.no_capacity", lang, manager=manager.name or manager.id)
     if manager.hours is not None and client.hours > manager.hours + HOURS_TOLERANCE:
         return text(
-            "why.hours_too_small", lang, need=client.hours, have=manager.hours, manager=manager.id
+            "why.hours_too_small",
+            lang,
+            need=client.hours,
+            have=manager.hours,
+            manager=manager.name or manager.id,
         )
     return None
 
@@ -53,7 +57,7 @@ def check(
             message = text(
                 "violation.capacity_clients",
                 lang,
-                manager=manager.id,
+                manager=manager.name or manager.id,
                 load=count,
                 capacity=manager.capacity,
             )
@@ -62,7 +66,7 @@ def check(
             message = text(
                 "violation.capacity_hours",
                 lang,
-                manager=manager.id,
+                manager=manager.name or manager.id,
                 hours=round(hours, 2),
                 capacity=manager.hours,
             )

@@ -27,7 +27,7 @@ def why_not(manager: Manager, client: Client, settings: Settings, lang: str = "r
             return text(
                 "why.eligibility",
                 lang,
-                manager=manager.id,
+                manager=manager.name or manager.id,
                 principle=text(f"principle.{principle.value}", lang),
                 value=value or "—",
             )

@@ -26,7 +26,7 @@ def why_not(manager: Manager, client: Client, settings: Settings, lang: str = "r
     return text(
         "why.role_group",
         lang,
-        manager=manager.id,
+        manager=manager.name or manager.id,
         group=manager.role_group.value,
         role=settings.role.value,
     )

@@ -25,7 +25,7 @@ def why_not(manager: Manager, client: Client, settings: Settings, lang: str = "r
         lang,
         tier=client.tier.value,
         grade=settings.min_grade[client.tier],
-        manager=manager.id,
+        manager=manager.name or manager.id,
         have=manager.grade,
     )
 

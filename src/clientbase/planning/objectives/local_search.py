@@ -8,12 +8,14 @@ it in a few passes, because the LP start is already balanced up to a few clients
 The search minimises Φ = Σ_m cap_m · (r_m / ρ̂_g − 1)², a smooth proxy of the spread, over
 peers; every step keeps every hard rule (candidates, capacity in clients and hours, move
 limit) and, inside the tolerance band of objective 3, never moves a client away from his
-owner. It is deterministic: fixed orders, no clock, a work budget in evaluations.
+owner. It is deterministic (fixed orders, a work budget in evaluations) unless the machine is
+so loaded that the wall-clock deadline of the time limit stops it first.
 """
 
 from __future__ import annotations
 
 import bisect
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -69,13 +71,19 @@ def polish(
     work: int,
     target: float = 0.0,
     good_enough: float = 0.0,
+    deadline: float | None = None,
 ) -> int:
     """Improve the balance of `assignment` in place; returns the evaluations spent.
 
     With `allow_new_moves`, clients may be taken from their owners only until every peer
     group's spread is within `target`; from then on only moves that do not add disruption.
-    The search stops early once every spread is within `good_enough`.
+    The search stops early once every spread is within `good_enough`, and at the wall-clock
+    `deadline` (time.monotonic()) if one is given.
     """
+
+    def out_of_time() -> bool:
+        return deadline is not None and time.monotonic() > deadline
+
     instance = sub.instance
     settings = instance.settings
     managers = instance.managers
@@ -250,14 +258,14 @@ def polish(
     if state.free_moves and sub.moves_limit is None and target > 0 and spread() <= target:
         state.free_moves = False
     for _ in range(50):
-        if state.evaluations > work or spread() <= good_enough:
+        if state.evaluations > work or spread() <= good_enough or out_of_time():
             break
         before = state.applied
         # The worst-balanced managers first.
         order = sorted(grouped, key=lambda m: (-abs(state.potential[m] / state.scale[m] - 1.0), m))
         for src in order:
             for _ in range(8):
-                if state.evaluations > work:
+                if state.evaluations > work or out_of_time():
                     break
                 best_gain = -EPSILON
                 best: list[tuple[int, int, int]] = []

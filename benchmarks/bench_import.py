@@ -1,0 +1,176 @@
+"""Benchmark: the whole validated import vs pandas' bare read of the same files (issue 9).
+
+Generates a clients XLSX (default 100 000 rows) and a deals CSV (default 1 000 000 rows) in
+a temporary directory, then in the same run measures for each file:
+
+- pandas: `pandas.read_excel(engine="calamine")` / `pandas.read_csv` (reading only);
+- ours: `import_file` into a fresh SQLite database (read, map, validate every cell and
+  reference, write all in one transaction).
+
+Each measurement runs in a child process so that its peak RSS (`ru_maxrss`) is its own.
+Usage: python benchmarks/bench_import.py [--clients 100000] [--deals 1000000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import xlsxwriter
+
+CHILD = r"""
+import json, resource, sys, time
+from pathlib import Path
+kind, path, db, entity = sys.argv[1:5]
+if kind == "pandas":
+    import pandas as pd
+    started = time.perf_counter()
+    if path.endswith(".xlsx"):
+        frame = pd.read_excel(path, engine="calamine")
+    else:
+        frame = pd.read_csv(path)
+    rows = len(frame)
+    extra = {}
+else:
+    from clientbase.db import migrate
+    from clientbase.db.engine import make_engine
+    engine = make_engine(f"sqlite:///{db}")
+    if entity == "clients":
+        migrate.upgrade(engine)
+    from clientbase.services.importing import import_file
+    started = time.perf_counter()
+    report = import_file(engine=engine, entity=entity, path=Path(path))
+    assert report.ok, [e.line() for e in report.errors[:5]]
+    rows = report.inserted
+    extra = {"errors": len(report.errors)}
+seconds = time.perf_counter() - started
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({"seconds": seconds, "peak_mib": peak, "rows": rows, **extra}))
+"""
+
+REGIONS = ["Москва", "Московская область", "Санкт-Петербург", "Казань", "Новосибирск"]
+INDUSTRIES = ["Ритейл", "Производство", "IT", "Логистика", "Строительство"]
+STAGES = ["Новая", "Переговоры", "Сделка успешна", "Сделка провалена", "Счёт на предоплату"]
+MANAGERS = 200
+
+
+def inn(n: int) -> str:
+    """The n-th valid 10-digit company tax id of a series."""
+    weights = (2, 4, 10, 3, 5, 9, 4, 6, 8)
+    base = f"77{n % 10_000_000:07d}"
+    check = sum(int(d) * w for d, w in zip(base, weights, strict=True)) % 11 % 10
+    return base + str(check)
+
+
+def make_managers(path: Path) -> None:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        out = csv.writer(handle)
+        out.writerow(["manager_id", "name", "email", "team"])
+        for m in range(MANAGERS):
+            out.writerow([f"M{m}", f"Менеджер {m}", f"m{m}@example.ru", "Москва"])
+
+
+def make_clients(path: Path, count: int, rng: random.Random) -> None:
+    book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    sheet = book.add_worksheet("Компании")
+    headers = ["ID", "Название компании", "ИНН", "Регион", "Отрасль", "Потенциал",
+               "Ответственный"]  # fmt: skip
+    sheet.write_row(0, 0, headers)
+    for i in range(count):
+        sheet.write_row(
+            i + 1,
+            0,
+            [
+                f"C{i}",
+                f"ООО Клиент {i}",
+                inn(i),
+                rng.choice(REGIONS),
+                rng.choice(INDUSTRIES),
+                rng.randrange(10, 5000) * 1000,
+                f"m{rng.randrange(MANAGERS)}@example.ru",
+            ],
+        )
+    book.close()
+
+
+def make_deals(path: Path, count: int, clients: int, rng: random.Random) -> None:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        out = csv.writer(handle)
+        out.writerow(["deal_id", "client", "manager", "amount", "stage", "created", "closed"])
+        for i in range(count):
+            day = rng.randrange(1, 28)
+            stage = rng.choice(STAGES)
+            closed = f"2026-03-{day:02d}" if stage.startswith("Сделка") else ""
+            out.writerow(
+                [
+                    f"D{i}",
+                    f"C{rng.randrange(clients)}",
+                    f"M{rng.randrange(MANAGERS)}",
+                    f"{rng.randrange(1, 10_000) * 100}.00",
+                    stage,
+                    f"2026-02-{day:02d}",
+                    closed,
+                ]
+            )
+
+
+def measure(kind: str, path: Path, db: Path, entity: str) -> dict[str, float]:
+    done = subprocess.run(
+        [sys.executable, "-c", CHILD, kind, str(path), str(db), entity],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise SystemExit(done.stderr[-3000:])
+    result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--clients", type=int, default=100_000)
+    parser.add_argument("--deals", type=int, default=1_000_000)
+    args = parser.parse_args()
+    rng = random.Random(9)
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        db = work / "bench.db"
+        managers, clients, deals = work / "managers.csv", work / "clients.xlsx", work / "deals.csv"
+        started = time.perf_counter()
+        make_managers(managers)
+        make_clients(clients, args.clients, rng)
+        make_deals(deals, args.deals, args.clients, rng)
+        print(f"files generated in {time.perf_counter() - started:.1f} s: "
+              f"clients.xlsx {clients.stat().st_size / 2**20:.1f} MiB, "
+              f"deals.csv {deals.stat().st_size / 2**20:.1f} MiB")  # fmt: skip
+        from clientbase.db import migrate
+        from clientbase.db.engine import make_engine
+        from clientbase.services.importing import import_file
+
+        engine = make_engine(f"sqlite:///{db}")
+        migrate.upgrade(engine)
+        assert import_file(engine=engine, entity="managers", path=managers).ok
+        engine.dispose()
+        print("| file | rows | pandas s | pandas peak MiB | ours s | ours peak MiB | ratio |")
+        print("|---|---|---|---|---|---|---|")
+        for path, entity in ((clients, "clients"), (deals, "deals")):
+            base = measure("pandas", path, db, entity)
+            ours = measure("ours", path, db, entity)
+            ratio = ours["seconds"] / base["seconds"]
+            print(
+                f"| {path.name} ({entity}) | {int(ours['rows']):,} | {base['seconds']:.1f} | "
+                f"{base['peak_mib']:.0f} | {ours['seconds']:.1f} | {ours['peak_mib']:.0f} | "
+                f"{ratio:.1f}× (target ≤ 3×) |".replace(",", " ")
+            )
+
+
+if __name__ == "__main__":
+    main()
