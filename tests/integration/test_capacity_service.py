@@ -18,6 +18,7 @@ from clientbase.core.capacity import (
     client_capacity,
     service_hours,
     tables_from_dict,
+    tables_to_dict,
 )
 from clientbase.db import tables as t
 from clientbase.db.engine import make_engine
@@ -192,3 +193,23 @@ def test_the_distribution_engine_uses_the_same_capacities(demo: Engine) -> None:
     engine_caps = {int(m.id): m.capacity for m in instance.managers}
     for x in cs.manager_loads(demo, today=TODAY):
         assert engine_caps[x.manager_id] == x.capacity
+
+
+def test_edited_capacity_tables_reach_the_distribution_engine(engine: Engine) -> None:
+    from clientbase.planning.schemas import Settings
+    from clientbase.services.plans import build_instance
+
+    create_demo(engine, DemoParams(clients=150, managers=3, months=3, today=TODAY))
+    data = tables_to_dict()
+    data["bases"]["farmer"]["base"] = 55
+    cs.save_tables(engine, tables_from_dict(data))
+    with Session(engine) as session:
+        instance = build_instance(session, Settings(), today=TODAY)
+    engine_caps = {int(m.id): m.capacity for m in instance.managers}
+    loads = cs.manager_loads(engine, today=TODAY)
+    assert all(engine_caps[x.manager_id] == x.capacity for x in loads)
+    default_caps = {
+        x.manager_id: x.capacity
+        for x in cs.manager_loads(engine, today=TODAY, tables=tables_from_dict({}))
+    }
+    assert any(engine_caps[m] > c for m, c in default_caps.items() if m in engine_caps)

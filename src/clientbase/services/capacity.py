@@ -58,7 +58,16 @@ def load_tables(engine: Engine, path: Path | None = None) -> CapacityTables:
     if path is not None:
         return read_tables_file(path)
     with Session(engine) as session:
-        raw = session.get(t.AppMeta, META_KEY)
+        return stored_tables(session)
+
+
+def stored_tables(session: Session) -> CapacityTables:
+    """The tables stored in app_meta `capacity_tables`, else the defaults.
+
+    The distribution engine reads them through this function too, so a plan and the
+    capacity report always agree on every manager's capacity.
+    """
+    raw = session.get(t.AppMeta, META_KEY)
     if raw is None:
         return DEFAULT_TABLES
     try:
@@ -178,7 +187,7 @@ def _status(util: float) -> str:
 def manager_loads(
     engine: Engine,
     *,
-    tables: CapacityTables = DEFAULT_TABLES,
+    tables: CapacityTables | None = None,
     today: dt.date | None = None,
     days: int = 30,
     manager_id: int | None = None,
@@ -190,6 +199,7 @@ def manager_loads(
     Hours per client come from the client's own figure, else `workload` (e.g. the result of
     `learned_workload`), else the default table.
     """
+    tables = tables if tables is not None else load_tables(engine)
     per_segment = {(w.tier, w.complexity): w.hours for w in workload or []}
     today = today or dt.date.today()
     r, m, c = t.Responsibility, t.Manager, t.Client
@@ -342,10 +352,11 @@ def buried_clients(
     *,
     days: int = 30,
     today: dt.date | None = None,
-    tables: CapacityTables = DEFAULT_TABLES,
+    tables: CapacityTables | None = None,
     limit: int = 1000,
 ) -> BuriedReport:
     """Clients not contacted for `days` days, per-manager coverage, load vs coverage."""
+    tables = tables if tables is not None else load_tables(engine)
     if days < 1:
         raise BadInputError("--days: нужно не меньше 1 дня.")
     today = today or dt.date.today()
@@ -421,7 +432,7 @@ class Workload:
 def learned_workload(
     engine: Engine,
     *,
-    tables: CapacityTables = DEFAULT_TABLES,
+    tables: CapacityTables | None = None,
     since: dt.date | None = None,
     until: dt.date | None = None,
     min_observations: int = 10,
@@ -433,6 +444,7 @@ def learned_workload(
     manager at the time of the query (neutral 3 when unknown). Segments with fewer than
     `min_observations` client-months fall back to the default table.
     """
+    tables = tables if tables is not None else load_tables(engine)
     a, c, r, m = t.Activity, t.Client, t.Responsibility, t.Manager
     month = (
         func.strftime("%Y-%m", a.started)
@@ -503,9 +515,10 @@ def working_day_photo(
     *,
     since: dt.date,
     until: dt.date,
-    tables: CapacityTables = DEFAULT_TABLES,
+    tables: CapacityTables | None = None,
 ) -> list[Photo]:
     """Each active manager's logged time split by activity type and client tier."""
+    tables = tables if tables is not None else load_tables(engine)
     if until <= since:
         raise BadInputError("Период фотографии дня: конец должен быть позже начала.")
     a, c, m = t.Activity, t.Client, t.Manager
@@ -606,7 +619,7 @@ def headcount(
     growth: float = 0.0,
     region: str | None = None,
     region_clients: int | None = None,
-    tables: CapacityTables = DEFAULT_TABLES,
+    tables: CapacityTables | None = None,
     today: dt.date | None = None,
 ) -> Headcount:
     """How many managers of each role group are needed, by segment (client region).
@@ -616,6 +629,7 @@ def headcount(
     size). Needed FTE = max(weighted clients / mean capacity, hours / mean selling hours);
     the group's need is the ceiling of the sum over segments.
     """
+    tables = tables if tables is not None else load_tables(engine)
     if growth <= -1:
         raise BadInputError("--growth: рост не может быть −100 % и меньше.")
     loads = manager_loads(engine, tables=tables, today=today)

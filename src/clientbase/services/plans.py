@@ -39,6 +39,7 @@ from clientbase.planning.schemas import (
     Strategy,
 )
 from clientbase.planning.solve import make_plan
+from clientbase.services.capacity import stored_tables
 
 # Which clients need a responsible of each planned role (SPEC §5 defaults).
 STATUSES_FOR_ROLE: dict[Role, tuple[str, ...]] = {
@@ -110,12 +111,14 @@ def build_instance(session: Session, settings: Settings, *, today: dt.date) -> I
         )
     )
     managers = []
+    tables = stored_tables(session)
     for m in session.scalars(select(t.Manager).order_by(t.Manager.id)):
         group = RoleGroup(m.role_group)
         capacity = client_capacity(
             group,
             Drivers(m.complexity, m.readiness, m.support, m.tools, m.grade),
             override=m.capacity_override,
+            tables=tables,
         )
         managers.append(
             Manager(
