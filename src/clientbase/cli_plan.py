@@ -6,9 +6,9 @@ import datetime as dt
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from clientbase.cli_common import DbOption, err, out
 from clientbase.core.types import Role
 from clientbase.errors import InfeasibleError
 from clientbase.planning.schemas import PlanStatus, Settings, Strategy
@@ -18,15 +18,6 @@ plan_app = typer.Typer(
     help="Планы распределения в базе: расчёт, просмотр, сравнение, применение.",
     no_args_is_help=True,
 )
-out = Console()
-err = Console(stderr=True)
-
-DbOption = Annotated[
-    str | None,
-    typer.Option(
-        "--db", help="Адрес базы (по умолчанию CLIENTBASE_DATABASE_URL).", show_default=False
-    ),
-]
 PlanId = Annotated[int, typer.Argument(help="Номер плана.", min=1)]
 RESULT_RU = {
     "optimal": "оптимальный",
