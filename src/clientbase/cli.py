@@ -32,6 +32,7 @@ from clientbase.cli_contacts import contacts_app
 from clientbase.cli_io import export, import_
 from clientbase.cli_ops import backup, restore
 from clientbase.cli_plan import plan_app
+from clientbase.cli_users import users_app
 from clientbase.core.filters import ClientFilter, ManagerFilter
 from clientbase.core.types import ClientStatus, RoleGroup, Tier
 from clientbase.errors import EXIT_BAD_INPUT, BadInputError, ClientbaseError, DatabaseError
@@ -55,6 +56,7 @@ app.add_typer(plan_app, name="plan")
 app.add_typer(capacity_app, name="capacity")
 app.add_typer(competency_app, name="competency")
 app.add_typer(contacts_app, name="contacts")
+app.add_typer(users_app, name="users")
 app.command("import")(import_)
 app.command("export")(export)
 app.command("assign")(assign)
@@ -108,6 +110,13 @@ def demo(
     replace: Annotated[
         bool, typer.Option("--replace", help="Заменить данные, если база не пуста.")
     ] = False,
+    password: Annotated[
+        str | None,
+        typer.Option(
+            help="Пароль демо-пользователей admin, rop и manager (по умолчанию случайный).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Создать демо-компанию: оптовик цифровой техники с историей сделок и активностей."""
     params = DemoParams(
@@ -148,6 +157,17 @@ def demo(
         table.add_row(name, f"{count:,}".replace(",", " "))
     out.print(table)
     out.print(f"База: {make_url(url).render_as_string(hide_password=True)}")
+    from clientbase.core.access import USER_ROLE_RU
+    from clientbase.services import accounts
+
+    secret = password or accounts.new_password()
+    logins = accounts.ensure_demo_accounts(database.open_database(url), password=secret)
+    people = Table(title="Вход в веб-приложение (clientbase serve)")
+    for title in ("Логин", "Пароль", "Роль", "Кто"):
+        people.add_column(title)
+    for person in logins:
+        people.add_row(person.login, secret, USER_ROLE_RU[person.role], person.name)
+    out.print(people)
 
 
 @db_app.command("upgrade")

@@ -23,6 +23,14 @@ class Settings(BaseSettings):
     sqlite_busy_timeout_ms: int = 30_000
     # Calendar days of Unix timestamps (amoCRM) are counted in this zone (docs/import.md).
     business_timezone: str = "Europe/Moscow"
+    # Web sessions (docs/operations.md): ended after this long without a request, and
+    # after this long in any case; cookies marked Secure when served over HTTPS.
+    session_idle_minutes: int = 120
+    session_absolute_hours: int = 12
+    secure_cookies: bool = False
+    # Login rate limit: after this many wrong passwords in a row the account waits.
+    login_max_failures: int = 5
+    login_lock_minutes: int = 15
 
 
 @lru_cache(maxsize=1)

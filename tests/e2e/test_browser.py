@@ -21,12 +21,23 @@ from cli_helpers import run_cli
 CHROMIUM = os.environ.get("CLIENTBASE_CHROMIUM") or shutil.which("chromium")
 ARTIFACTS = Path(__file__).parents[2] / "artifacts" / "screenshots"
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian chromium is not installed")
+PASSWORD = "browser-pass-1"
 
 
 @pytest.fixture(scope="module")
 def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     path = tmp_path_factory.mktemp("browser") / "web.db"
-    made = run_cli("demo", "--db", f"sqlite:///{path}", "--months", "6", "--today", "2026-11-22")
+    made = run_cli(
+        "demo",
+        "--db",
+        f"sqlite:///{path}",
+        "--months",
+        "6",
+        "--today",
+        "2026-11-22",
+        "--password",
+        PASSWORD,
+    )
     assert made.returncode == 0, made.stderr
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -80,7 +91,8 @@ def browser() -> Iterator[object]:
         b.close()
 
 
-def _page(browser: object, base_url: str):  # type: ignore[no-untyped-def]
+def _page(browser: object, base_url: str, login: str = "rop"):  # type: ignore[no-untyped-def]
+    """A new browser context, logged in through the login form as `login`."""
     page = browser.new_page(viewport={"width": 1400, "height": 1000})  # type: ignore[attr-defined]
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
@@ -92,6 +104,12 @@ def _page(browser: object, base_url: str):  # type: ignore[no-untyped-def]
             route.continue_() if route.request.url.startswith(base_url) else route.abort()
         ),
     )
+    page.goto(base_url + "/")
+    page.wait_for_selector("#login-form")
+    page.fill("input[name=login]", login)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("#login-form button[type=submit]")
+    page.wait_for_selector("#current-user")
     return page, errors
 
 

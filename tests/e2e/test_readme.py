@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import httpx
+from web_helpers import log_in
 
 ROOT = Path(__file__).parents[2]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -68,6 +69,9 @@ def test_the_app_half_of_the_first_command_starts_the_demo(tmp_path: Path) -> No
             [*cli, *demo_step[1:], "--months", "3"], cwd=tmp_path, capture_output=True, text=True
         )
         assert done.returncode == 0, done.stderr
+    # The demo prints the logins with their password: the head of sales logs in with it.
+    printed = re.search(r"│ rop\s+│ (\S+)\s+│", done.stdout)
+    assert printed, done.stdout
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -87,8 +91,10 @@ def test_the_app_half_of_the_first_command_starts_the_demo(tmp_path: Path) -> No
                 assert server.poll() is None, server.stderr.read() if server.stderr else ""
                 assert time.monotonic() < deadline
                 time.sleep(0.2)
-        assert page.status_code == 200
-        assert '<b id="clients-count">900</b>' in page.text
+        assert page.status_code == 303 and page.headers["location"].startswith("/login")
+        web = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10)
+        log_in(web, "rop", printed.group(1))
+        assert '<b id="clients-count">900</b>' in web.get("/").text
     finally:
         server.terminate()
         server.wait(timeout=10)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import httpx
 from cli_helpers import run_cli
+from web_helpers import log_in
 
 
 def _free_port() -> int:
@@ -20,7 +21,9 @@ def _free_port() -> int:
 
 def test_serve_shows_the_demo_company_on_localhost(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'web.db'}"
-    made = run_cli("demo", "--db", url, "--clients", "200", "--months", "3")
+    made = run_cli(
+        "demo", "--db", url, "--clients", "200", "--months", "3", "--password", "serve-pass-1"
+    )
     assert made.returncode == 0, made.stderr
     port = _free_port()
     server = subprocess.Popen(
@@ -40,17 +43,20 @@ def test_serve_shows_the_demo_company_on_localhost(tmp_path: Path) -> None:
             assert server.poll() is None, server.stderr.read() if server.stderr else ""
             assert time.monotonic() < deadline, "server did not start"
             time.sleep(0.2)
-        page = httpx.get(base + "/", timeout=10)
+        assert httpx.get(base + "/", timeout=10).status_code == 303  # to the login page
+        assert httpx.get(base + "/api/v1/managers", timeout=10).status_code == 401
+        web = httpx.Client(base_url=base, timeout=10)
+        log_in(web, "rop", "serve-pass-1")
+        page = web.get("/")
         assert page.status_code == 200
-        assert 'id="placeholder-note"' in page.text  # says plainly it is a placeholder
         assert '<b id="clients-count">200</b>' in page.text
-        managers = httpx.get(base + "/api/managers", timeout=10).json()
+        managers = web.get("/api/v1/managers").json()
         assert any(m["role_group"] == "head" for m in managers)
-        managers_page = httpx.get(base + "/managers", timeout=10).text
+        managers_page = web.get("/managers").text
         assert all(m["name"] in managers_page for m in managers)
         script = httpx.get(base + "/static/vendor/htmx-2.0.11.min.js", timeout=10)
         assert script.status_code == 200 and "htmx" in script.text
-        clients = httpx.get(base + "/api/clients?tier=VIP&limit=5", timeout=10).json()
+        clients = web.get("/api/v1/clients?tier=VIP&limit=5").json()
         assert clients["total"] >= 1 and all(c["tier"] == "VIP" for c in clients["rows"])
     finally:
         server.terminate()

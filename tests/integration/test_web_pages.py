@@ -10,14 +10,26 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
+from web_helpers import log_in
+
+from clientbase.services import accounts
 from clientbase.services.demo import DemoParams, create_demo
 from clientbase.web.app import create_app
+
+PASSWORD = "test-password"
+
+
+def _admin_client(engine: Engine) -> TestClient:
+    accounts.ensure_demo_accounts(engine, password=PASSWORD)
+    client = TestClient(create_app(engine))
+    log_in(client, "admin", PASSWORD)
+    return client
 
 
 @pytest.fixture
 def client(engine: Engine) -> Iterator[TestClient]:
     create_demo(engine, DemoParams(clients=250, months=6, today=dt.date(2026, 11, 22)))
-    with TestClient(create_app(engine)) as c:
+    with _admin_client(engine) as c:
         yield c
 
 
@@ -37,7 +49,7 @@ def test_the_client_list_filters_sorts_and_pages(client: TestClient) -> None:
     names = [n for _, n in rows]
     assert names == sorted(names)
     total = int(re.search(r"Найдено: (\d+)", page.text).group(1))  # type: ignore[union-attr]
-    api = client.get("/api/clients", params={"region": "Москва", "limit": 1000}).json()
+    api = client.get("/api/v1/clients", params={"region": "Москва", "limit": 1000}).json()
     assert total == api["total"] and {r["region"] for r in api["rows"]} == {"Москва"}
 
 
@@ -48,7 +60,7 @@ def test_an_htmx_request_gets_only_the_table(client: TestClient) -> None:
 
 
 def test_the_client_card_shows_team_deals_activities_and_history(client: TestClient) -> None:
-    api = client.get("/api/clients", params={"status": "active", "limit": 1}).json()
+    api = client.get("/api/v1/clients", params={"status": "active", "limit": 1}).json()
     cid = api["rows"][0]["id"]
     card = client.get(f"/clients/{cid}")
     assert card.status_code == 200
@@ -61,12 +73,12 @@ def test_an_unknown_client_is_a_404_with_a_clear_message(client: TestClient) -> 
     page = client.get("/clients/999999")
     assert page.status_code == 404
     assert "Клиент #999999 не найден" in page.text
-    assert client.get("/api/clients/999999").json() == {"detail": "Клиент #999999 не найден."}
+    assert client.get("/api/v1/clients/999999").json() == {"detail": "Клиент #999999 не найден."}
 
 
 def test_the_managers_page_lists_everybody_with_their_load(client: TestClient) -> None:
     page = client.get("/managers")
-    managers = client.get("/api/managers").json()
+    managers = client.get("/api/v1/managers").json()
     for m in managers:
         assert m["name"] in page.text
     hunters = client.get("/managers", params={"role_group": "hunter"}).text
@@ -87,7 +99,7 @@ def test_bad_query_values_are_refused_not_crashed(client: TestClient) -> None:
 
 def test_the_managers_page_is_paged_when_there_are_many_managers(engine: Engine) -> None:
     create_demo(engine, DemoParams(clients=400, managers=90, months=1, today=dt.date(2026, 11, 22)))
-    with TestClient(create_app(engine)) as client:
+    with _admin_client(engine) as client:
         first = client.get("/managers")
         assert first.status_code == 200
         assert "Показаны 1–100 из" in first.text and 'rel="next"' in first.text

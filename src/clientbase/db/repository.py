@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, false, func, or_, select
 from sqlalchemy.orm import QueryableAttribute, Session, aliased
 
+from clientbase.core.access import Scope
 from clientbase.core.filters import ClientFilter, ClientRow, ManagerFilter, ManagerRow
 from clientbase.core.types import Role
 from clientbase.db.tables import Activity, ChangeHistory, Client, Deal, Manager, Responsibility
@@ -44,15 +45,51 @@ SORTABLE: dict[str, Any] = {
 }
 
 
-class ClientRepository:
-    """Reads of clients with their owner."""
+def visible_clients(scope: Scope | None) -> ColumnElement[bool] | None:
+    """Condition on Client.id for the clients a scope may see; None when all are visible.
 
-    def __init__(self, session: Session) -> None:
+    A manager sees the clients he holds in any open role; a head with a team sees the
+    clients held (in any open role) by managers of that team.
+    """
+    if scope is None or scope.is_everything:
+        return None
+    if scope.is_manager:
+        if scope.manager_id is None:
+            return false()
+        held = select(Responsibility.client_id).where(
+            Responsibility.until.is_(None), Responsibility.manager_id == scope.manager_id
+        )
+        return Client.id.in_(held)
+    in_team = (
+        select(Responsibility.client_id)
+        .join(Manager, Manager.id == Responsibility.manager_id)
+        .where(Responsibility.until.is_(None), Manager.team == scope.team)
+    )
+    return Client.id.in_(in_team)
+
+
+def visible_managers(scope: Scope | None) -> ColumnElement[bool] | None:
+    """Condition on Manager.id for the managers a scope may see; None when all are."""
+    if scope is None or scope.is_everything:
+        return None
+    if scope.is_manager:
+        return Manager.id == (scope.manager_id if scope.manager_id is not None else -1)
+    return Manager.team == scope.team
+
+
+class ClientRepository:
+    """Reads of clients with their owner, within what the scope may see."""
+
+    def __init__(self, session: Session, scope: Scope | None = None) -> None:
         self.session = session
+        self.scope = scope
 
     def _conditions(self, f: ClientFilter) -> list[ColumnElement[bool]]:
         """The filter as conditions on the clients table alone (no joins)."""
         conditions: list[ColumnElement[bool]] = []
+        visible = visible_clients(self.scope)
+        if visible is not None:
+            conditions.append(visible)
         for field in ("region", "industry", "channel", "ownership", "tier", "status"):
             value = getattr(f, field)
             if value:
@@ -180,10 +217,11 @@ def _allows(column: Column, value: str) -> ColumnElement[bool]:
 
 
 class ManagerRepository:
-    """Reads of managers with their current number of clients."""
+    """Reads of managers with their current number of clients, within the scope."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, scope: Scope | None = None) -> None:
         self.session = session
+        self.scope = scope
 
     def find(self, f: ManagerFilter) -> list[ManagerRow]:
         """Managers matching the filter, with the number of clients they hold."""
@@ -213,6 +251,9 @@ class ManagerRepository:
             load, load.c.manager_id == Manager.id
         )
         conditions: list[ColumnElement[bool]] = []
+        visible = visible_managers(self.scope)
+        if visible is not None:
+            conditions.append(visible)
         if f.role_group:
             conditions.append(Manager.role_group == f.role_group.lower())
         if f.team:
@@ -244,6 +285,9 @@ class ManagerRepository:
     def choices(self) -> list[tuple[int, str]]:
         """(id, name) of every manager, by name: for pickers."""
         stmt = select(Manager.id, Manager.name).order_by(Manager.name, Manager.id)
+        visible = visible_managers(self.scope)
+        if visible is not None:
+            stmt = stmt.where(visible)
         return [(int(i), str(n)) for i, n in self.session.execute(stmt)]
 
 

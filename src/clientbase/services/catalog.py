@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
+from clientbase.core.access import Scope
 from clientbase.core.filters import ClientFilter, ClientRow, ManagerFilter, ManagerRow
 
 __all__ = ["ClientFilter", "ManagerFilter"]
@@ -26,11 +27,16 @@ class ClientPage:
 
 
 def list_clients(
-    engine: Engine, f: ClientFilter, *, limit: int = 50, offset: int = 0
+    engine: Engine,
+    f: ClientFilter,
+    *,
+    limit: int = 50,
+    offset: int = 0,
+    scope: Scope | None = None,
 ) -> ClientPage:
-    """Clients matching the filter, a page at a time."""
+    """Clients matching the filter that the scope may see, a page at a time."""
     with UnitOfWork(engine) as uow:
-        repo = ClientRepository(uow.session)
+        repo = ClientRepository(uow.session, scope)
         return ClientPage(rows=repo.find(f, limit=limit, offset=offset), total=repo.count(f))
 
 
@@ -57,16 +63,18 @@ def segment_values(engine: Engine) -> dict[str, list[str]]:
     return values
 
 
-def manager_choices(engine: Engine) -> list[tuple[int, str]]:
-    """(id, name) of every manager, for a picker."""
+def manager_choices(engine: Engine, *, scope: Scope | None = None) -> list[tuple[int, str]]:
+    """(id, name) of every manager the scope may see, for a picker."""
     with UnitOfWork(engine) as uow:
-        return ManagerRepository(uow.session).choices()
+        return ManagerRepository(uow.session, scope).choices()
 
 
-def list_managers(engine: Engine, f: ManagerFilter) -> list[ManagerRow]:
-    """Managers matching the filter with their current number of clients."""
+def list_managers(
+    engine: Engine, f: ManagerFilter, *, scope: Scope | None = None
+) -> list[ManagerRow]:
+    """Managers matching the filter (within the scope) with their current number of clients."""
     with UnitOfWork(engine) as uow:
-        return ManagerRepository(uow.session).find(f)
+        return ManagerRepository(uow.session, scope).find(f)
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,14 +138,20 @@ class ClientCard:
     history: list[HistoryLine]
 
 
-def client_card(engine: Engine, client_id: int) -> ClientCard:
-    """Everything about one client; NotFoundError when there is no such client."""
+def client_card(engine: Engine, client_id: int, *, scope: Scope | None = None) -> ClientCard:
+    """Everything about one client; NotFoundError when there is none the scope may see.
+
+    A client outside the scope is "not found", exactly like a missing one: its existence
+    is not revealed.
+    """
     with UnitOfWork(engine) as uow:
         repo = ClientCardRepository(uow.session)
-        client = repo.client(client_id)
-        if client is None:
+        found = ClientRepository(uow.session, scope).find(
+            ClientFilter(client_id=client_id), limit=1
+        )
+        if not found:
             raise NotFoundError(f"Клиент #{client_id} не найден.")
-        row = ClientRepository(uow.session).find(ClientFilter(client_id=client_id), limit=1)[0]
+        row = found[0]
         history = repo.history(client_id)
         # Owner fields store manager ids; show names instead.
         ids = {int(v) for h in history for v in (h.old_value, h.new_value) if v and v.isdigit()}

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 
 from clientbase import __version__
 from clientbase.errors import ClientbaseError, ConflictError, InfeasibleError, NotFoundError
-from clientbase.web.routes import api, clients, dashboard, managers
+from clientbase.web.auth import ForbiddenError, SessionMiddleware, csrf_protect
+from clientbase.web.routes import api, auth, clients, dashboard, managers
 from clientbase.web.templating import templates
 
 STATIC = Path(__file__).parent / "static"
@@ -19,6 +20,7 @@ STATIC = Path(__file__).parent / "static"
 # One mapping from error kind to HTTP status, as the CLI has one to exit codes.
 HTTP_STATUS: list[tuple[type[ClientbaseError], int]] = [
     (NotFoundError, 404),
+    (ForbiddenError, 403),
     (InfeasibleError, 422),
     (ConflictError, 409),
     (ClientbaseError, 400),
@@ -27,10 +29,19 @@ HTTP_STATUS: list[tuple[type[ClientbaseError], int]] = [
 
 def create_app(engine: Engine) -> FastAPI:
     """Build the web app on an open database."""
-    app = FastAPI(title="clientbase", version=__version__, docs_url=None, redoc_url=None)
+    # The OpenAPI schema is served under /api/v1 behind the login like everything else;
+    # no Swagger UI (it would load scripts from a CDN, which the CSP forbids).
+    app = FastAPI(
+        title="clientbase",
+        version=__version__,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/api/v1/openapi.json",
+        dependencies=[Depends(csrf_protect)],
+    )
     app.state.engine = engine
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (dashboard, clients, managers, api):
+    for module in (auth, dashboard, clients, managers, api):
         app.include_router(module.router)
 
     @app.exception_handler(ClientbaseError)
@@ -42,15 +53,25 @@ def create_app(engine: Engine) -> FastAPI:
             request, "error.html", {"message": exc.message}, status_code=status
         )
 
+    # Inside the security headers, so a redirect to the login page carries them too.
+    app.add_middleware(SessionMiddleware)
+
     @app.middleware("http")
     async def security_headers(request: Request, call_next):  # type: ignore[no-untyped-def]
         response: Response = await call_next(request)
         # Everything is served from our own origin; no inline scripts anywhere.
         response.headers["Content-Security-Policy"] = (
-            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:"
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+            "frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'"
         )
         response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["X-Frame-Options"] = "DENY"
         response.headers["Referrer-Policy"] = "same-origin"
+        response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
+        if not request.url.path.startswith("/static/"):
+            # Pages hold personal data of clients: never kept by a shared cache or the
+            # browser's back button after logout.
+            response.headers["Cache-Control"] = "no-store"
         return response
 
     @app.get("/favicon.ico", include_in_schema=False)

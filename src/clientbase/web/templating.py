@@ -10,6 +10,8 @@ from urllib.parse import urlencode
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
 
+from clientbase.core.access import USER_ROLE_RU
+
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
 STATUS_RU = {
@@ -74,6 +76,13 @@ def query(request: Request, **changes: Any) -> str:
     return urlencode(params)
 
 
+# Pages in the top menu: (path, label, for heads of sales and admins only).
+NAV = [
+    ("/", "Обзор", False),
+    ("/clients", "Клиенты", False),
+    ("/managers", "Менеджеры", False),
+]
+
 templates.env.filters.update(money=money, date=date)
 templates.env.globals.update(
     STATUS_RU=STATUS_RU,
@@ -82,4 +91,6 @@ templates.env.globals.update(
     ACTIVITY_RU=ACTIVITY_RU,
     OUTCOME_RU=OUTCOME_RU,
     query=query,
+    NAV=NAV,
+    USER_ROLE_RU=USER_ROLE_RU,
 )

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse
 from clientbase.core.filters import ClientFilter
 from clientbase.db.repository import SORTABLE
 from clientbase.services import catalog, contacts
+from clientbase.web.auth import ScopeDep
 from clientbase.web.deps import EngineDep, IdPath
 from clientbase.web.templating import templates
 
@@ -54,11 +55,14 @@ FilterDep = Annotated[ClientFilter, Depends(client_filter)]
 def clients_page(
     request: Request,
     engine: EngineDep,
+    scope: ScopeDep,
     f: FilterDep,
     page: Annotated[int, Query(ge=1)] = 1,
 ) -> HTMLResponse:
     """The client list; an HTMX request gets only the table."""
-    result = catalog.list_clients(engine, f, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+    result = catalog.list_clients(
+        engine, f, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, scope=scope
+    )
     context = {
         "page": result,
         "f": f,
@@ -69,15 +73,17 @@ def clients_page(
         return templates.TemplateResponse(request, "clients/_table.html", context)
     context.update(
         values=catalog.segment_values(engine),
-        managers=catalog.manager_choices(engine),
+        managers=catalog.manager_choices(engine, scope=scope),
     )
     return templates.TemplateResponse(request, "clients/list.html", context)
 
 
 @router.get("/clients/{client_id}", response_class=HTMLResponse)
-def client_page(request: Request, engine: EngineDep, client_id: IdPath) -> HTMLResponse:
+def client_page(
+    request: Request, engine: EngineDep, scope: ScopeDep, client_id: IdPath
+) -> HTMLResponse:
     """One client's card: segment, team, contacts, deals, activities, history."""
-    card = catalog.client_card(engine, client_id)
+    card = catalog.client_card(engine, client_id, scope=scope)
     people = contacts.list_contacts(engine, client_id)
     return templates.TemplateResponse(
         request,

@@ -8,6 +8,7 @@ from fastapi.responses import HTMLResponse
 from clientbase.core.filters import ManagerFilter
 from clientbase.services import catalog
 from clientbase.services.overview import company_overview
+from clientbase.web.auth import ScopeDep
 from clientbase.web.deps import EngineDep
 from clientbase.web.templating import templates
 
@@ -18,12 +19,12 @@ DASHBOARD_MANAGERS = 40
 
 
 @router.get("/", response_class=HTMLResponse)
-def dashboard(request: Request, engine: EngineDep) -> HTMLResponse:
+def dashboard(request: Request, engine: EngineDep, scope: ScopeDep) -> HTMLResponse:
     """Counts, clients and potential by region, and each manager's number of clients."""
-    overview = company_overview(engine)
+    overview = company_overview(engine, scope=scope)
     # The chart shows the most loaded managers; the managers page lists everybody.
     managers = sorted(
-        (m for m in catalog.list_managers(engine, ManagerFilter()) if m.clients),
+        (m for m in catalog.list_managers(engine, ManagerFilter(), scope=scope) if m.clients),
         key=lambda m: (-m.clients, m.name),
     )[:DASHBOARD_MANAGERS]
     chart = {

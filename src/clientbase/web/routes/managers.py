@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse
 
 from clientbase.core.filters import ManagerFilter
 from clientbase.services import catalog
+from clientbase.web.auth import ScopeDep
 from clientbase.web.deps import EngineDep
 from clientbase.web.templating import templates
 
@@ -23,11 +24,12 @@ PAGE_SIZE = 100
 def managers_page(
     request: Request,
     engine: EngineDep,
+    scope: ScopeDep,
     role_group: str | None = None,
     page: Annotated[int, Query(ge=1)] = 1,
 ) -> HTMLResponse:
     """Managers with their segments and current number of clients, a page at a time."""
-    rows = catalog.list_managers(engine, ManagerFilter(role_group=role_group or None))
+    rows = catalog.list_managers(engine, ManagerFilter(role_group=role_group or None), scope=scope)
     top = max((m.clients for m in rows), default=0) or 1
     pages = max(1, math.ceil(len(rows) / PAGE_SIZE))
     page = min(page, pages)

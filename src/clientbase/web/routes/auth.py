@@ -1,0 +1,95 @@
+"""Log in and log out."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from clientbase.services import accounts
+from clientbase.web.auth import (
+    LOGIN_CSRF_COOKIE,
+    SESSION_COOKIE,
+    UserDep,
+    set_session_cookie,
+)
+from clientbase.web.deps import EngineDep
+from clientbase.web.templating import templates
+
+router = APIRouter()
+
+
+def _safe_next(target: str | None) -> str:
+    """Only local paths: never an open redirect to another site."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    return target
+
+
+def _form(request: Request, *, next_url: str, error: str | None, status: int) -> Response:
+    csrf = secrets.token_urlsafe(32)
+    response = templates.TemplateResponse(
+        request,
+        "auth/login.html",
+        {"next": next_url, "error": error, "login_csrf": csrf},
+        status_code=status,
+    )
+    response.set_cookie(
+        LOGIN_CSRF_COOKIE, csrf, max_age=3600, path="/login", httponly=True, samesite="strict"
+    )
+    return response
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(request: Request, next: str | None = None) -> Response:
+    """The login form."""
+    return _form(request, next_url=_safe_next(next), error=None, status=200)
+
+
+@router.post("/login")
+async def login_submit(
+    request: Request,
+    engine: EngineDep,
+    login: Annotated[str, Form(max_length=200)] = "",
+    password: Annotated[str, Form(max_length=400)] = "",
+    csrf_token: Annotated[str, Form(max_length=200)] = "",
+    next: Annotated[str, Form(max_length=2000)] = "/",
+) -> Response:
+    """Check the password, open a new session (a new token every time), go on."""
+    target = _safe_next(next)
+    expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    if not expected or not hmac.compare_digest(expected, csrf_token):
+        return _form(
+            request,
+            next_url=target,
+            error="Форма входа устарела; попробуйте ещё раз.",
+            status=400,
+        )
+    try:
+        result = await run_in_threadpool(
+            accounts.login,
+            engine,
+            login=login,
+            password=password,
+            old_token=request.cookies.get(SESSION_COOKIE),
+        )
+    except accounts.AuthError as exc:
+        return _form(request, next_url=target, error=exc.message, status=401)
+    response = RedirectResponse(target, status_code=303)
+    set_session_cookie(response, request, result.token)
+    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
+    return response
+
+
+@router.post("/logout")
+async def logout(request: Request, engine: EngineDep, user: UserDep) -> Response:
+    """End the session (the CSRF check has already run)."""
+    token = request.cookies.get(SESSION_COOKIE, "")
+    await run_in_threadpool(accounts.logout, engine, token)
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response

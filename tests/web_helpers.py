@@ -1,0 +1,29 @@
+"""Logging a test client into the web app the way a browser does (form + CSRF cookie)."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+
+_LOGIN_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+_SESSION_CSRF = re.compile(r'"X-CSRF-Token": "([^"]+)"')
+
+
+def log_in(client: httpx.Client, login: str, password: str) -> str:
+    """Log in through the login form; the session's CSRF token for later writes."""
+    form = client.get("/login")
+    assert form.status_code == 200, form.text
+    token = _LOGIN_CSRF.search(form.text)
+    assert token, "login form without csrf_token"
+    answer = client.post(
+        "/login",
+        data={"login": login, "password": password, "csrf_token": token.group(1), "next": "/"},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303, answer.text
+    page = client.get("/")
+    assert page.status_code == 200, page.text
+    csrf = _SESSION_CSRF.search(page.text)
+    assert csrf, "page without the session's CSRF token"
+    return csrf.group(1)
