@@ -32,6 +32,7 @@ from clientbase.cli_contacts import contacts_app
 from clientbase.cli_io import export, import_
 from clientbase.cli_ops import backup, restore
 from clientbase.cli_plan import plan_app
+from clientbase.cli_rotate import rotate_app
 from clientbase.cli_users import users_app
 from clientbase.core.filters import ClientFilter, ManagerFilter
 from clientbase.core.types import ClientStatus, RoleGroup, Tier
@@ -56,6 +57,7 @@ app.add_typer(plan_app, name="plan")
 app.add_typer(capacity_app, name="capacity")
 app.add_typer(competency_app, name="competency")
 app.add_typer(contacts_app, name="contacts")
+app.add_typer(rotate_app, name="rotate")
 app.add_typer(users_app, name="users")
 app.command("import")(import_)
 app.command("export")(export)

@@ -645,9 +645,7 @@ def _decide(
                 best = (after, int(r.manager.id), r, need)
         if best is None:
             full = ", ".join(sorted(r.manager.name for r in options[client.id]))
-            member(
-                client, "unplaced", days, f"все подходящие менеджеры загружены полностью: {full}"
-            )
+            member(client, "unplaced", days, f"подходящие менеджеры загружены полностью: {full}")
             continue
         after, mid, r, need = best
         r.weighted += weight
@@ -658,13 +656,14 @@ def _decide(
             giver.weighted -= weight
             giver.hours -= _client_hours(client, giver.complexity, tables)
             giver.given_away += 1
+        n_options = len(options[client.id])
+        why = (
+            "единственный подходящий менеджер"
+            if n_options == 1
+            else f"наименьшая загрузка из {n_options} подходящих менеджеров"
+        )
         member(
-            client,
-            "rotated",
-            days,
-            f"наименьшая относительная загрузка среди {len(options[client.id])} "
-            f"подходящих: {100 * after:.0f} % после передачи",
-            to=mid,
+            client, "rotated", days, f"{why}; загрузка после передачи {100 * after:.0f} %", to=mid
         )
     touched = [r for r in everyone.values() if r.received or r.given_away]
     loads = [
@@ -1029,22 +1028,30 @@ def effect_report(
         members = repo.members()
         outcomes = repo.outcomes(window=days)
         names = repo.manager_names()
-    per_run: dict[int, list[t.RotationMember]] = defaultdict(list)
-    for m in members:
-        per_run[m.run_id].append(m)
-    effects = [
-        _effect_of(
-            run, per_run[run.id], outcomes, names, window=days, as_of=as_of, min_n=settings.min_n
+        per_run: dict[int, list[t.RotationMember]] = defaultdict(list)
+        for m in members:
+            per_run[m.run_id].append(m)
+        effects = [
+            _effect_of(
+                run,
+                per_run[run.id],
+                outcomes,
+                names,
+                window=days,
+                as_of=as_of,
+                min_n=settings.min_n,
+            )
+            for run in runs
+        ]
+        cumulative = (
+            _effect_of(
+                None, members, outcomes, names, window=days, as_of=as_of, min_n=settings.min_n
+            )
+            if runs
+            else None
         )
-        for run in runs
-    ]
-    cumulative = (
-        _effect_of(None, members, outcomes, names, window=days, as_of=as_of, min_n=settings.min_n)
-        if runs
-        else None
-    )
-    if cumulative is not None:
-        cumulative = replace(cumulative, candidates=sum(r.candidates for r in runs))
+        if cumulative is not None:
+            cumulative = replace(cumulative, candidates=sum(r.candidates for r in runs))
     return EffectReport(
         window=days,
         as_of=as_of,
