@@ -315,7 +315,9 @@ def first_won_dates(session: Session, client_ids: list[int]) -> dict[int, dt.dat
     return result
 
 
-def handoff_candidates(session: Session, client_ids: list[int] | None = None) -> list[int]:
+def handoff_candidates(
+    session: Session, client_ids: list[int] | None = None, *, prospects_only: bool = False
+) -> list[int]:
     """Clients with a won deal that are not lost and still sit with a hunter or lack an account.
 
     The pure rule is `core.roles.handoff_due`; this query finds its candidates set-based.
@@ -351,6 +353,8 @@ def handoff_candidates(session: Session, client_ids: list[int] | None = None) ->
         )
         .order_by(c.id)
     )
+    if prospects_only:
+        stmt = stmt.where(c.status == ClientStatus.PROSPECT.value)
     if client_ids is None:
         return list(session.scalars(stmt))
     found: list[int] = []

@@ -281,6 +281,16 @@ def _import_table(
         _remember(session, source, entity, plan)
         session.flush()
         importer.finish(batch.id)
+        if entity == "deals" and importer.won_clients:
+            # A won deal of a prospect hands it to an account manager (SPEC §5), same commit.
+            from clientbase.services.teams import handoff_won_prospects
+
+            handoff_won_prospects(
+                session=session,
+                today=importer.today,
+                client_ids=importer.won_clients,
+                prospects_only=True,
+            )
         failpoint("before-commit", session)
         session.commit()
         report.batch_id = batch.id
@@ -546,6 +556,7 @@ class _Importer:
         self.source = source
         self.today = today
         self.history: list[dict[str, Any]] = []
+        self.won_clients: set[int] = set()
         self.new_responsibilities: list[dict[str, Any]] = []
         self._managers: _Index | None = None
         self._clients: _Index | None = None
@@ -762,6 +773,7 @@ class _Importer:
             rows.append((number, key, values))
         if self.report.errors:
             return
+        self.won_clients = {v["client_id"] for _, _, v in rows if v.get("outcome") == "won"}
         apply = {
             "managers": self._apply_managers,
             "clients": self._apply_clients,

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, or_, select
 from sqlalchemy.orm import Session
 
 from clientbase.core.capacity import Drivers, client_capacity
@@ -316,6 +316,8 @@ class RoutingContext:
             if heads:
                 notes.append(f"в группе «{group.value}» никто не обслуживает сегмент")
                 candidates = heads
+        if not candidates:
+            notes.append(self._why_nobody(facts, role, group))
         strategy, team = self._strategy_for(candidates)
         key = f"{role.value}:{candidates[0].group.value if candidates else group.value}:{team}"
         rng = random.Random(f"{self.seed}:{facts.id}:{role.value}")
@@ -331,7 +333,7 @@ class RoutingContext:
             pool=key,
             allow_over_capacity=allow_over_capacity,
         )
-        explain = "; ".join([*notes, choice.reason])
+        explain = "; ".join([*notes, choice.reason] if candidates else notes)
         if choice.manager_id is None:
             return Decision(facts.id, facts.name, role.value, None, None, explain, rule_name)
         tag = f"rule:{rule_name}" if rule_name else strategy.value
@@ -344,6 +346,23 @@ class RoutingContext:
             over=choice.over_capacity,
             explain=explain,
         )
+
+    def _why_nobody(self, facts: ClientFacts, role: Role, group: RoleGroup) -> str:
+        """Why no manager of the group may take the client: the count behind each cause."""
+        members = [p for p in self.managers.values() if p.group is group]
+        if not members:
+            return f"в группе «{group.value}» нет менеджеров"
+        away = [p.name for p in members if not p.available]
+        segment = [p for p in members if p.available and not p.eligibility.admits(_segment(facts))]
+        parts = []
+        if away:
+            parts.append(f"отсутствуют или неактивны: {', '.join(away[:3])}")
+        if segment:
+            parts.append(f"сегмент клиента не у {len(segment)} из {len(members)}")
+        rest = len(members) - len(away) - len(segment)
+        if rest > 0 and facts.tier == Tier.VIP.value:
+            parts.append(f"VIP только с грейда {VIP_MIN_GRADE}")
+        return f"группа «{group.value}»: " + ("; ".join(parts) or "роль не разрешена группе")
 
     def _fits(self, pool: Pool, facts: ClientFacts, role: Role) -> bool:
         if not self.counts_for(pool, facts, role):
@@ -590,6 +609,21 @@ def route_file(
                         )
                     )
                     continue
+                if client.status == ClientStatus.LOST.value:
+                    # A lost client coming back is win-back work the head assigns by hand.
+                    report.decisions.append(
+                        Decision(
+                            client.id,
+                            client.name,
+                            Role.ACCOUNT.value,
+                            None,
+                            None,
+                            "существующий потерянный клиент без ответственного: "
+                            "назначьте вручную (team set)",
+                            existing=True,
+                        )
+                    )
+                    continue
                 to_route.append(client)
                 continue
             values = dict(lead.values)
@@ -622,8 +656,12 @@ def _existing(session: Session, lead: Lead, source: str) -> t.Client | None:
         found = session.scalars(select(c).where(c.tax_id == tax_id).order_by(c.id)).first()
         if found is not None:
             return found
+    name = str(lead.values["name"])
+    # SQLite lowers only ASCII letters: try the exact name first.
     return session.scalars(
-        select(c).where(func.lower(c.name) == str(lead.values["name"]).lower()).order_by(c.id)
+        select(c)
+        .where(or_(c.name == name, func.lower(c.name) == name.lower()))
+        .order_by(c.name != name, c.id)
     ).first()
 
 

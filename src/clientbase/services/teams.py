@@ -279,6 +279,7 @@ def handoff_won_prospects(
     client_ids: list[int] | set[int] | None = None,
     seed: int = 0,
     actor: str = "system",
+    prospects_only: bool = False,
 ) -> HandoffReport:
     """Hand clients with a won deal from the hunter to an account manager (SPEC §5).
 
@@ -290,8 +291,14 @@ def handoff_won_prospects(
     he keeps the credit in KPIs), his open deals and activities follow the client, a
     prospect becomes active, and every change is written to the history with reason
     "handoff". Idempotent: a handed-off client is no longer a candidate.
+    `prospects_only` limits it to clients still marked as prospects (what an import of
+    won deals hands off; older clients left with a hunter wait for `clientbase handoff`).
     """
-    ids = repo.handoff_candidates(session, None if client_ids is None else list(client_ids))
+    ids = repo.handoff_candidates(
+        session,
+        None if client_ids is None else list(client_ids),
+        prospects_only=prospects_only,
+    )
     report = HandoffReport()
     if not ids:
         return report
