@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import httpx
+
 from web_helpers import log_in
 
 ROOT = Path(__file__).parents[2]

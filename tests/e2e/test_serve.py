@@ -10,6 +10,7 @@ from pathlib import Path
 
 import httpx
 from cli_helpers import run_cli
+
 from web_helpers import log_in
 
 

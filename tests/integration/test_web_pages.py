@@ -10,11 +10,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from web_helpers import log_in
-
 from clientbase.services import accounts
 from clientbase.services.demo import DemoParams, create_demo
 from clientbase.web.app import create_app
+from web_helpers import log_in
 
 PASSWORD = "test-password"
 
