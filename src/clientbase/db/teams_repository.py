@@ -102,7 +102,7 @@ def team_rows(session: Session, client_id: int) -> list[tuple[t.Responsibility, 
         .where(r.client_id == client_id)
         .order_by(r.role, r.since.desc(), r.id.desc())
     )
-    return [(resp, mgr) for resp, mgr in session.execute(stmt).tuples()]
+    return [(resp, mgr) for resp, mgr in session.execute(stmt)]
 
 
 def open_responsibilities(
@@ -244,7 +244,7 @@ def weighted_loads(session: Session, tier_weight: dict[Tier, int]) -> dict[int, 
         .where(r.until.is_(None), in_group, counted)
         .group_by(r.manager_id)
     )
-    return {int(mid): float(n or 0) for mid, n in session.execute(stmt).tuples()}
+    return {int(mid): float(n or 0) for mid, n in session.execute(stmt)}
 
 
 def purchase_totals(
@@ -261,7 +261,7 @@ def purchase_totals(
     parts: Iterable[list[int] | None] = [None] if client_ids is None else _chunks(client_ids)
     for part in parts:
         q = stmt if part is None else stmt.where(d.client_id.in_(part))
-        for cid, total, n in session.execute(q).tuples():
+        for cid, total, n in session.execute(q):
             result[int(cid)] = (float(total or 0.0), int(n))
     return result
 
@@ -307,7 +307,7 @@ def first_won_dates(session: Session, client_ids: list[int]) -> dict[int, dt.dat
             .where(d.outcome == "won", d.client_id.in_(part))
             .group_by(d.client_id)
         )
-        for cid, first, _ in session.execute(stmt).tuples():
+        for cid, first, _ in session.execute(stmt):
             if first is not None:
                 result[int(cid)] = (
                     first if isinstance(first, dt.date) else dt.date.fromisoformat(str(first))
@@ -420,7 +420,7 @@ def routed_counts(session: Session, since: dt.date, until: dt.date) -> dict[tupl
         .where(r.reason.like(f"{ROUTING_REASON}%"), r.since >= since, r.since <= until)
         .group_by(r.manager_id, r.role)
     )
-    return {(int(m), str(role)): int(n) for m, role, n in session.execute(stmt).tuples()}
+    return {(int(m), str(role)): int(n) for m, role, n in session.execute(stmt)}
 
 
 # ---------------------------------------------------------------- rules and settings
