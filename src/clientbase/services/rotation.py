@@ -48,6 +48,7 @@ from clientbase.core.rotation import (
 )
 from clientbase.core.types import PRINCIPLE_LIST_FIELD, Eligibility, Principle, RoleGroup, Tier
 from clientbase.db import tables as t
+from clientbase.db.failpoints import failpoint
 from clientbase.db.rotation_repository import (
     HeldClient,
     ManagerLoadRow,
@@ -851,9 +852,15 @@ def _run(
                 for m in decision.members
             ]
         )
+        halfway = counts["rotated"] // 2
+        moved = 0
         for m in decision.members:
             if m.arm != "rotated" or m.to_manager_id is None or m.from_manager_id is None:
                 continue
+            if moved == halfway:
+                # A crash test kills the process here, with half of the moves flushed.
+                failpoint("rotation-halfway", uow.session)
+            moved += 1
             n_deals, n_acts = repo.move_account(
                 client_id=m.client_id,
                 old=m.from_manager_id,
