@@ -1,0 +1,449 @@
+"""The KPI workbook: a sheet per view, real number formats and native XlsxWriter charts.
+
+Sheets: scorecard (every KPI of every manager), leaderboard, plan vs actual with the
+run-rate forecast, monthly trends, teams / role groups / company, funnel, seasonality and
+the weights used. Text that a spreadsheet would run as a formula (a manager called
+"=HYPERLINK(…)") is written as text: `strings_to_formulas` is off and every string goes
+through `writers.escape_formula`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import xlsxwriter
+from xlsxwriter.format import Format
+from xlsxwriter.worksheet import Worksheet
+
+from clientbase.core.kpi import KPI_BY_CODE
+from clientbase.errors import BadInputError
+from clientbase.io.writers import escape_formula
+from clientbase.services.kpi import (
+    GROUP_NAMES_RU,
+    FunnelStage,
+    GroupRow,
+    Scorecard,
+    ScorecardRow,
+    SeasonMonth,
+    Trend,
+    leaderboard,
+    plan_vs_actual,
+)
+
+# (key, Russian header, format kind) of the scorecard sheet; the first 15 keys are the
+# SPEC §10 columns, in its order.
+SCORECARD_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("manager_id", "ID", "int"),
+    ("manager", "Менеджер", "text"),
+    ("period", "Период", "text"),
+    ("volume", "Объём продаж", "money"),
+    ("won_deals", "Выиграно сделок", "int"),
+    ("lost_deals", "Проиграно сделок", "int"),
+    ("conversion", "Конверсия сделок", "pct"),
+    ("average_check", "Средний чек", "money"),
+    ("new_clients", "Новые клиенты", "int"),
+    ("retention", "Удержание", "pct"),
+    ("repeat_rate", "Повторные продажи", "pct"),
+    ("plan", "План", "money"),
+    ("attainment", "Выполнение плана", "pct"),
+    ("score", "Балл", "score"),
+    ("rank", "Место в группе", "int"),
+    ("team", "Команда", "text"),
+    ("role_group", "Группа ролей", "text"),
+    ("rank_overall", "Место в отделе", "int"),
+    ("forecast", "Прогноз на конец периода", "money"),
+    ("forecast_attainment", "Прогноз выполнения", "pct"),
+    ("volume_prev", "Объём прошлого периода", "money"),
+    ("growth_prev", "Динамика к прошлому периоду", "pct"),
+    ("volume_last_year", "Объём год назад", "money"),
+    ("growth_last_year", "Динамика к прошлому году", "pct"),
+    ("contacts", "Звонки и встречи", "int"),
+    ("contact_conversion", "Конверсия контактов", "pct"),
+    ("inbound", "Входящие обращения", "int"),
+    ("response_minutes", "Время ответа, мин (медиана)", "num"),
+    ("held", "Клиентов в работе", "int"),
+    ("coverage", "Охват за 30 дней", "pct"),
+    ("dormant_share", "Доля «спящих»", "pct"),
+    ("discipline", "Задачи в срок", "pct"),
+    ("csat", "CSAT (1–5)", "num"),
+    ("nps", "NPS", "num"),
+    ("satisfaction", "Удовлетворённость (0–100 %)", "pct"),
+    ("feedback", "Оценка коллег (1–5)", "num"),
+    ("strengths", "Сильные стороны", "text"),
+    ("weak_spots", "Зоны роста", "text"),
+)
+
+
+def scorecard_record(row: ScorecardRow) -> dict[str, Any]:
+    """A flat dict of one scorecard row (the CSV and Excel columns)."""
+    k = row.kpis
+    out: dict[str, Any] = {
+        "manager_id": row.manager_id,
+        "manager": row.manager,
+        "period": row.period,
+        "team": row.team,
+        "role_group": row.role_group,
+        "score": row.score,
+        "rank": row.rank,
+        "rank_overall": row.rank_overall,
+        "forecast": row.forecast,
+        "forecast_attainment": row.forecast_attainment,
+        "strengths": "; ".join(row.strengths),
+        "weak_spots": "; ".join(row.weak_spots),
+    }
+    for key, _, kind in SCORECARD_COLUMNS:
+        if key not in out:
+            value = getattr(k, key)
+            # Shares to 4 decimals (0.1 %), scores and minutes to 1: what a reader can use.
+            if isinstance(value, float) and kind in ("pct", "num"):
+                value = round(value, 4 if kind == "pct" else 1)
+            out[key] = value
+    return out
+
+
+class _Book:
+    """A workbook with the shared formats."""
+
+    def __init__(self, path: Path) -> None:
+        self.wb = xlsxwriter.Workbook(
+            str(path), {"strings_to_formulas": False, "strings_to_urls": False}
+        )
+        wb = self.wb
+        self.fmt: dict[str, Format] = {
+            "head": wb.add_format(
+                {"bold": True, "bg_color": "#DCE6F1", "border": 1, "text_wrap": True}
+            ),
+            "title": wb.add_format({"bold": True, "font_size": 13}),
+            "money": wb.add_format({"num_format": "#,##0.00"}),
+            "int": wb.add_format({"num_format": "0"}),
+            "pct": wb.add_format({"num_format": "0.0%"}),
+            "num": wb.add_format({"num_format": "0.0"}),
+            "score": wb.add_format({"num_format": "0.0"}),
+            "text": wb.add_format({}),
+        }
+
+    def cell(self, ws: Worksheet, r: int, c: int, value: Any, kind: str = "text") -> None:
+        if value is None:
+            ws.write_blank(r, c, None)
+        elif isinstance(value, str):
+            ws.write_string(r, c, escape_formula(value))
+        elif isinstance(value, bool):
+            ws.write_boolean(r, c, value)
+        else:
+            ws.write_number(r, c, float(value), self.fmt.get(kind, self.fmt["text"]))
+
+    def table(
+        self,
+        ws: Worksheet,
+        columns: Sequence[tuple[str, str, str]],
+        records: Sequence[dict[str, Any]],
+        *,
+        first_row: int = 0,
+    ) -> int:
+        """Write a header and the records; return the index of the last data row."""
+        for c, (_, title, kind) in enumerate(columns):
+            ws.write_string(first_row, c, title, self.fmt["head"])
+            ws.set_column(c, c, 28 if kind == "text" else 15)
+        for r, rec in enumerate(records, start=first_row + 1):
+            for c, (key, _, kind) in enumerate(columns):
+                self.cell(ws, r, c, rec.get(key), kind)
+        ws.freeze_panes(first_row + 1, 0)
+        if records:
+            ws.autofilter(first_row, 0, first_row + len(records), len(columns) - 1)
+        return first_row + len(records)
+
+
+def _sheet_scorecard(book: _Book, card: Scorecard) -> None:
+    ws = book.wb.add_worksheet("Показатели")
+    records = [scorecard_record(r) for r in card.rows]
+    last = book.table(ws, SCORECARD_COLUMNS, records)
+    ws.set_row(0, 45)
+    if records:
+        # Colour scale on the score: the eye finds the strong and the weak at once.
+        col = [k for k, _, _ in SCORECARD_COLUMNS].index("score")
+        ws.conditional_format(1, col, last, col, {"type": "3_color_scale"})
+
+
+def _sheet_leaderboard(book: _Book, card: Scorecard) -> None:
+    ws = book.wb.add_worksheet("Рейтинг")
+    cols = (
+        ("rank_overall", "Место", "int"),
+        ("manager", "Менеджер", "text"),
+        ("role_group", "Группа ролей", "text"),
+        ("rank", "Место в группе", "int"),
+        ("score", "Балл (0–100)", "score"),
+        ("strengths", "Сильные стороны", "text"),
+        ("weak_spots", "Зоны роста", "text"),
+    )
+    rows = [r for r in leaderboard(card) if r.score is not None]
+    records = [
+        {**scorecard_record(r), "role_group": GROUP_NAMES_RU.get(r.role_group, r.role_group)}
+        for r in rows
+    ]
+    last = book.table(ws, cols, records)
+    if records:
+        shown = min(last, 30)
+        chart = book.wb.add_chart({"type": "bar"})
+        chart.add_series(
+            {
+                "name": "Балл",
+                "categories": ["Рейтинг", 1, 1, shown, 1],
+                "values": ["Рейтинг", 1, 4, shown, 4],
+                "fill": {"color": "#4F81BD"},
+            }
+        )
+        chart.set_title({"name": f"Рейтинг менеджеров, {card.period} (лучшие {shown})"})
+        chart.set_y_axis({"reverse": True})
+        chart.set_x_axis({"min": 0, "max": 100})
+        chart.set_legend({"none": True})
+        chart.set_size({"width": 720, "height": max(320, 18 * shown)})
+        ws.insert_chart(1, len(cols) + 1, chart)
+
+
+def _sheet_plan(book: _Book, card: Scorecard) -> None:
+    ws = book.wb.add_worksheet("План-факт")
+    cols = (
+        ("manager_id", "ID", "int"),
+        ("manager", "Менеджер", "text"),
+        ("plan", "План", "money"),
+        ("actual", "Факт", "money"),
+        ("forecast", "Прогноз на конец периода", "money"),
+        ("attainment", "Выполнение", "pct"),
+        ("forecast_attainment", "Прогноз выполнения", "pct"),
+    )
+    records = [
+        {
+            "manager_id": x.manager_id,
+            "manager": x.manager,
+            "plan": x.plan,
+            "actual": x.actual,
+            "forecast": x.forecast,
+            "attainment": x.attainment,
+            "forecast_attainment": x.forecast_attainment,
+        }
+        for x in plan_vs_actual(card)
+    ]
+    last = book.table(ws, cols, records)
+    ws.write_string(
+        last + 2,
+        0,
+        f"Период {card.period}: данные на {card.as_of:%d.%m.%Y}, прошло {card.elapsed_days} дн.",
+    )
+    if records:
+        shown = min(last, 40)
+        chart = book.wb.add_chart({"type": "column"})
+        for c, name, colour in ((2, "План", "#A6A6A6"), (3, "Факт", "#4F81BD")):
+            chart.add_series(
+                {
+                    "name": name,
+                    "categories": ["План-факт", 1, 1, shown, 1],
+                    "values": ["План-факт", 1, c, shown, c],
+                    "fill": {"color": colour},
+                }
+            )
+        line = book.wb.add_chart({"type": "line"})
+        line.add_series(
+            {
+                "name": "Прогноз",
+                "categories": ["План-факт", 1, 1, shown, 1],
+                "values": ["План-факт", 1, 4, shown, 4],
+                "line": {"none": True},
+                "marker": {"type": "diamond", "size": 7, "fill": {"color": "#C0504D"}},
+            }
+        )
+        chart.combine(line)
+        chart.set_title({"name": f"План и факт, {card.period}"})
+        chart.set_y_axis({"num_format": "#,##0"})
+        chart.set_size({"width": 900, "height": 420})
+        ws.insert_chart(1, len(cols) + 1, chart)
+
+
+def _sheet_trends(book: _Book, trend: Trend, *, chart_managers: int = 8) -> None:
+    ws = book.wb.add_worksheet("Динамика")
+    mids = sorted(trend.managers, key=lambda m: -sum(trend.managers[m]))
+    ws.write_string(0, 0, "Месяц", book.fmt["head"])
+    ws.write_string(0, 1, "Компания", book.fmt["head"])
+    ws.set_column(0, 0, 10)
+    ws.set_column(1, len(mids) + 1, 16)
+    for c, mid in enumerate(mids, start=2):
+        ws.write_string(0, c, escape_formula(trend.names.get(mid, str(mid))), book.fmt["head"])
+    for r, month in enumerate(trend.months, start=1):
+        ws.write_string(r, 0, month)
+        book.cell(ws, r, 1, trend.company[r - 1], "money")
+        for c, mid in enumerate(mids, start=2):
+            book.cell(ws, r, c, trend.managers[mid][r - 1], "money")
+    ws.freeze_panes(1, 2)
+    n = len(trend.months)
+    if not n:
+        return
+    company = book.wb.add_chart({"type": "column"})
+    company.add_series(
+        {
+            "name": "Компания",
+            "categories": ["Динамика", 1, 0, n, 0],
+            "values": ["Динамика", 1, 1, n, 1],
+            "fill": {"color": "#4F81BD"},
+        }
+    )
+    company.set_title({"name": "Объём продаж компании по месяцам"})
+    company.set_legend({"none": True})
+    company.set_y_axis({"num_format": "#,##0"})
+    company.set_size({"width": 720, "height": 320})
+    ws.insert_chart(n + 3, 0, company)
+    if mids:
+        lines = book.wb.add_chart({"type": "line"})
+        for c in range(2, 2 + min(len(mids), chart_managers)):
+            lines.add_series(
+                {
+                    "name": ["Динамика", 0, c],
+                    "categories": ["Динамика", 1, 0, n, 0],
+                    "values": ["Динамика", 1, c, n, c],
+                }
+            )
+        lines.set_title({"name": f"Тренд по менеджерам (крупнейшие {min(len(mids), 8)})"})
+        lines.set_y_axis({"num_format": "#,##0"})
+        lines.set_size({"width": 720, "height": 360})
+        ws.insert_chart(n + 20, 0, lines)
+
+
+GROUP_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("level", "Уровень", "text"),
+    ("name", "Группа", "text"),
+    ("managers", "Менеджеров", "int"),
+    ("volume", "Объём продаж", "money"),
+    ("plan", "План", "money"),
+    ("attainment", "Выполнение плана", "pct"),
+    ("forecast", "Прогноз", "money"),
+    ("won_deals", "Выиграно", "int"),
+    ("lost_deals", "Проиграно", "int"),
+    ("conversion", "Конверсия", "pct"),
+    ("average_check", "Средний чек", "money"),
+    ("new_clients", "Новые клиенты", "int"),
+    ("retention", "Удержание", "pct"),
+    ("repeat_rate", "Повторные продажи", "pct"),
+    ("growth_prev", "К прошлому периоду", "pct"),
+    ("growth_last_year", "К прошлому году", "pct"),
+    ("response_minutes", "Время ответа, мин", "num"),
+    ("coverage", "Охват", "pct"),
+    ("dormant_share", "Доля «спящих»", "pct"),
+    ("satisfaction", "Удовлетворённость", "pct"),
+)
+LEVELS_RU = {"team": "команда", "role_group": "группа ролей", "company": "компания"}
+
+
+def group_record(g: GroupRow) -> dict[str, Any]:
+    """A flat dict of a team / role-group / company row."""
+    rec: dict[str, Any] = {
+        "level": LEVELS_RU[g.level],
+        "name": g.name,
+        "managers": g.managers,
+        "forecast": g.forecast,
+    }
+    for key, _, _ in GROUP_COLUMNS:
+        if key not in rec:
+            rec[key] = getattr(g.kpis, key)
+    return rec
+
+
+def _sheet_groups(book: _Book, card: Scorecard) -> None:
+    ws = book.wb.add_worksheet("Команды")
+    groups = [*card.teams, *card.role_groups, card.company]
+    last = book.table(ws, GROUP_COLUMNS, [group_record(g) for g in groups])
+    ws.set_row(0, 30)
+    teams = len(card.teams)
+    if teams:
+        chart = book.wb.add_chart({"type": "column"})
+        for c, name, colour in ((4, "План", "#A6A6A6"), (3, "Факт", "#4F81BD")):
+            chart.add_series(
+                {
+                    "name": name,
+                    "categories": ["Команды", 1, 1, teams, 1],
+                    "values": ["Команды", 1, c, teams, c],
+                    "fill": {"color": colour},
+                }
+            )
+        chart.set_title({"name": f"Команды: план и факт, {card.period}"})
+        chart.set_y_axis({"num_format": "#,##0"})
+        chart.set_size({"width": 720, "height": 360})
+        ws.insert_chart(last + 2, 0, chart)
+
+
+def _sheet_funnel(book: _Book, stages: Sequence[FunnelStage], period: str) -> None:
+    ws = book.wb.add_worksheet("Воронка")
+    cols = (("name", "Этап", "text"), ("count", "Количество", "int"))
+    last = book.table(ws, cols, [{"name": s.name, "count": s.count} for s in stages])
+    if stages:
+        chart = book.wb.add_chart({"type": "bar"})
+        chart.add_series(
+            {
+                "name": "Воронка",
+                "categories": ["Воронка", 1, 0, last, 0],
+                "values": ["Воронка", 1, 1, last, 1],
+                "fill": {"color": "#9BBB59"},
+                "data_labels": {"value": True},
+            }
+        )
+        chart.set_title({"name": f"Воронка продаж, {period}"})
+        chart.set_y_axis({"reverse": True})
+        chart.set_legend({"none": True})
+        ws.insert_chart(1, 3, chart)
+
+
+def _sheet_seasonality(book: _Book, months: Sequence[SeasonMonth]) -> None:
+    ws = book.wb.add_worksheet("Сезонность")
+    cols = (("name", "Месяц", "text"), ("index", "Индекс сезонности", "num2"))
+    book.fmt["num2"] = book.wb.add_format({"num_format": "0.00"})
+    last = book.table(ws, cols, [{"name": m.name, "index": m.index} for m in months])
+    if months:
+        chart = book.wb.add_chart({"type": "column"})
+        chart.add_series(
+            {
+                "name": "Индекс",
+                "categories": ["Сезонность", 1, 0, last, 0],
+                "values": ["Сезонность", 1, 1, last, 1],
+                "fill": {"color": "#F79646"},
+            }
+        )
+        chart.set_title({"name": "Сезонность продаж (1,0 — обычный месяц)"})
+        chart.set_legend({"none": True})
+        ws.insert_chart(1, 3, chart)
+
+
+def _sheet_weights(book: _Book, card: Scorecard) -> None:
+    ws = book.wb.add_worksheet("Веса")
+    groups = sorted(card.weights)
+    ws.write_string(0, 0, "Показатель", book.fmt["head"])
+    ws.set_column(0, 0, 32)
+    for c, g in enumerate(groups, start=1):
+        ws.write_string(0, c, GROUP_NAMES_RU.get(g, g), book.fmt["head"])
+        ws.set_column(c, c, 14)
+    for r, k in enumerate(KPI_BY_CODE.values(), start=1):
+        ws.write_string(r, 0, k.name)
+        for c, g in enumerate(groups, start=1):
+            book.cell(ws, r, c, card.weights[g].get(k.code), "pct")
+
+
+def write_workbook(
+    path: Path,
+    card: Scorecard,
+    *,
+    trend: Trend,
+    funnel: Sequence[FunnelStage],
+    seasonality: Sequence[SeasonMonth],
+) -> None:
+    """Write the KPI workbook to `path`."""
+    book = _Book(path)
+    _sheet_scorecard(book, card)
+    _sheet_leaderboard(book, card)
+    _sheet_plan(book, card)
+    _sheet_trends(book, trend)
+    _sheet_groups(book, card)
+    _sheet_funnel(book, funnel, card.period)
+    _sheet_seasonality(book, seasonality)
+    _sheet_weights(book, card)
+    try:
+        book.wb.close()
+    except (OSError, xlsxwriter.exceptions.FileCreateError) as exc:
+        raise BadInputError(f"Не удалось записать файл {path}: {exc}.") from exc
