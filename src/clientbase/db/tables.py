@@ -567,3 +567,28 @@ class Contact(ImportedMixin, Base):
     purchase_role: Mapped[str] = mapped_column(String(20), default="other", server_default="other")
     is_primary: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     comment: Mapped[str | None] = mapped_column(Text)
+
+
+class Job(Base):
+    """A long operation started from the web app (solving a plan, a big import).
+
+    Kept in the database so that its progress survives a page reload and shows in any
+    web worker; the worker that started it runs it in a background thread.
+    """
+
+    __tablename__ = "jobs"
+    __table_args__ = (
+        CheckConstraint("status IN ('queued','running','done','failed')", name="status"),
+        Index("ix_jobs_kind_created", "kind", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    title: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(10), default="queued", server_default="queued")
+    progress: Mapped[str | None] = mapped_column(String(300))
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    error: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(120), default="system")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)

@@ -81,6 +81,7 @@ NAV = [
     ("/", "Обзор", False),
     ("/clients", "Клиенты", False),
     ("/managers", "Менеджеры", False),
+    ("/plans", "Распределение", True),
 ]
 
 templates.env.filters.update(money=money, date=date)

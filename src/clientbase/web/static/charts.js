@@ -29,3 +29,24 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   }
 });
+
+// Any page may embed chart specs as JSON: <script type="application/json" class="chart-spec"
+// data-canvas="ID">{"type": "bar", "labels": [...], "datasets": [...], "options": {...}}</script>
+document.addEventListener("DOMContentLoaded", () => {
+  if (typeof Chart === "undefined") return;
+  const palette = ["#2557a7", "#e0a030", "#1e6b2e", "#9b1c1c", "#6b4fa0", "#1f3b63"];
+  document.querySelectorAll("script.chart-spec").forEach((node) => {
+    const canvas = document.getElementById(node.dataset.canvas);
+    if (!canvas) return;
+    const spec = JSON.parse(node.textContent);
+    spec.datasets.forEach((d, i) => {
+      if (!d.backgroundColor) d.backgroundColor = palette[i % palette.length];
+      if (!d.borderColor) d.borderColor = d.backgroundColor;
+    });
+    new Chart(canvas, {
+      type: spec.type || "bar",
+      data: { labels: spec.labels, datasets: spec.datasets },
+      options: Object.assign({ animation: false }, spec.options || {}),
+    });
+  });
+});

@@ -1,0 +1,130 @@
+"""Background jobs of the web app: long operations whose progress is kept in the database.
+
+The worker that receives the request runs the job in a thread of its own and writes its
+progress and result to the `jobs` table, so the page that polls it never freezes, survives
+a reload and shows the same state from any web worker. A job whose worker died (a restart)
+is reported as failed once it has shown no progress for `STALE_AFTER`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Engine, select, update
+
+from clientbase.db.tables import Job
+from clientbase.db.uow import UnitOfWork
+from clientbase.errors import ClientbaseError, NotFoundError
+
+STALE_AFTER = dt.timedelta(hours=1)
+Progress = Callable[[str], None]
+Work = Callable[[Progress], dict[str, Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class JobView:
+    """A job as the page shows it."""
+
+    id: int
+    kind: str
+    title: str
+    status: str
+    progress: str | None
+    result: dict[str, Any] | None
+    error: str | None
+    created_by: str
+    created_at: dt.datetime
+    finished_at: dt.datetime | None
+
+    @property
+    def finished(self) -> bool:
+        """Done or failed: nothing more will change."""
+        return self.status in ("done", "failed")
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def _set(engine: Engine, job_id: int, **values: Any) -> None:
+    with UnitOfWork(engine, write=True) as uow:
+        uow.session.execute(update(Job).where(Job.id == job_id).values(**values))
+        uow.commit()
+
+
+def _run(engine: Engine, job_id: int, work: Work) -> None:
+    _set(engine, job_id, status="running", progress="Выполняется…")
+    try:
+        result = work(lambda text: _set(engine, job_id, progress=text[:300]))
+    except ClientbaseError as exc:
+        _set(engine, job_id, status="failed", error=exc.message, finished_at=_now())
+    except Exception as exc:
+        _set(
+            engine,
+            job_id,
+            status="failed",
+            error=f"Внутренняя ошибка: {type(exc).__name__}: {exc}"[:2000],
+            finished_at=_now(),
+        )
+    else:
+        _set(engine, job_id, status="done", result=result, progress=None, finished_at=_now())
+
+
+def start_job(
+    *, engine: Engine, kind: str, title: str, actor: str, work: Work, wait: bool = False
+) -> int:
+    """Record a job and run `work` in a background thread (or at once when `wait`)."""
+    with UnitOfWork(engine, write=True) as uow:
+        job = Job(kind=kind, title=title[:200], status="queued", created_by=actor)
+        uow.session.add(job)
+        uow.session.flush()
+        job_id = job.id
+        uow.commit()
+    if wait:
+        _run(engine, job_id, work)
+    else:
+        threading.Thread(
+            target=_run, args=(engine, job_id, work), name=f"job-{job_id}", daemon=True
+        ).start()
+    return job_id
+
+
+def _view(job: Job, now: dt.datetime) -> JobView:
+    status, error = job.status, job.error
+    if status in ("queued", "running") and now - job.created_at > STALE_AFTER:
+        status, error = "failed", "Задание прервано (перезапуск сервера?); запустите его снова."
+    return JobView(
+        id=job.id,
+        kind=job.kind,
+        title=job.title,
+        status=status,
+        progress=job.progress,
+        result=job.result,
+        error=error,
+        created_by=job.created_by,
+        created_at=job.created_at,
+        finished_at=job.finished_at,
+    )
+
+
+def get_job(engine: Engine, job_id: int) -> JobView:
+    """One job; NotFoundError when there is none."""
+    with UnitOfWork(engine) as uow:
+        job = uow.session.get(Job, job_id)
+        if job is None:
+            raise NotFoundError(f"Задание #{job_id} не найдено.")
+        return _view(job, _now())
+
+
+def recent_jobs(engine: Engine, *, kind: str | None = None, limit: int = 10) -> list[JobView]:
+    """The latest jobs, newest first."""
+    with UnitOfWork(engine) as uow:
+        stmt = select(Job).order_by(Job.id.desc()).limit(limit)
+        if kind:
+            stmt = stmt.where(Job.kind == kind)
+        now = _now()
+        return [_view(j, now) for j in uow.session.scalars(stmt)]
