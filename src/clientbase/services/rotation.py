@@ -60,6 +60,7 @@ from clientbase.db.uow import UnitOfWork
 from clientbase.errors import BadInputError
 from clientbase.planning import candidates
 from clientbase.planning.schemas import Client as PlanClient
+from clientbase.planning.schemas import Instance
 from clientbase.planning.schemas import Manager as PlanManager
 from clientbase.planning.schemas import Settings as PlanSettings
 from clientbase.services.capacity import stored_tables
@@ -600,24 +601,44 @@ def _decide(
     receivers, everyone = _receivers(repo, settings, tables, day)
     holders = repo.recent_holders([c.id for c, _ in dormant])
     plan_settings = PlanSettings(tier_weight=dict(tables.tier_weight), as_of=day)
+    pool = list(receivers.values())
+    plan_clients = [_plan_client(c) for c, _ in dormant]
+    # The engine's pair rules for all clients at once (an inverted index over segments),
+    # not client × manager in Python: a big company has thousands of both.
+    allowed_lists = candidates.candidate_lists(
+        Instance(
+            managers=tuple(r.manager for r in pool),
+            clients=tuple(plan_clients),
+            settings=plan_settings,
+        )
+    )
+    refusal_cache: dict[tuple[object, ...], dict[str, int]] = {}
+
+    def why_not(pc: PlanClient, recent: set[int]) -> str:
+        key = (*pc.segment().values(), pc.hours, pc.locked, pc.owner_id if pc.locked else None)
+        counts = refusal_cache.get(key)
+        if counts is None:
+            counts = defaultdict(int)
+            for r in pool:
+                refused = candidates.refusal(r.manager, pc, plan_settings)
+                if refused is not None:
+                    counts[refused[0]] += 1
+            refusal_cache[key] = counts
+        shown = dict(counts)
+        # Managers the rules allow but who held the client recently.
+        for mid in recent:
+            was = receivers.get(mid)
+            if was is not None and candidates.refusal(was.manager, pc, plan_settings) is None:
+                shown["recent_holder"] = shown.get("recent_holder", 0) + 1
+        return _why_nobody(shown)
+
     options: dict[int, list[_Receiver]] = {}
     placeable: list[tuple[HeldClient, int]] = []
-    for client, days in dormant:
-        pc = _plan_client(client)
+    for (client, days), pc, positions in zip(dormant, plan_clients, allowed_lists, strict=True):
         recent = set(holders.get(client.id, [])) | {client.owner_id}
-        allowed: list[_Receiver] = []
-        refusals: dict[str, int] = defaultdict(int)
-        for mid, r in receivers.items():
-            if mid in recent:
-                refusals["recent_holder"] += 1
-                continue
-            refused = candidates.refusal(r.manager, pc, plan_settings)
-            if refused is not None:
-                refusals[refused[0]] += 1
-                continue
-            allowed.append(r)
+        allowed = [pool[p] for p in positions if int(pool[p].manager.id) not in recent]
         if not allowed:
-            member(client, "unplaced", days, _why_nobody(refusals))
+            member(client, "unplaced", days, why_not(pc, recent))
             continue
         options[client.id] = allowed
         placeable.append((client, days))
