@@ -95,3 +95,28 @@ def test_a_failed_job_reports_its_error_and_never_hangs(engine: Engine) -> None:
     job = jobs.get_job(engine, job_id)
     assert job.status == "failed" and job.error == "нет клиентов для распределения"
     assert job.finished
+
+
+def test_the_capacity_page_shows_drivers_utilization_coverage_and_buried_clients(
+    web: tuple[TestClient, str],
+) -> None:
+    client, _ = web
+    page = client.get("/capacity")
+    assert page.status_code == 200
+    for part in ('id="loads"', 'id="buried"', 'data-canvas="chart-load-coverage"', "Факторы"):
+        assert part in page.text
+    assert any(word in page.text for word in ("недогружен", "норма", "перегружен"))
+    heads = client.get("/capacity/headcount", params={"growth": "0.2"})
+    assert heads.status_code == 200 and 'id="groups"' in heads.text
+
+
+def test_a_manager_sees_only_his_own_row_on_the_capacity_page(engine: Engine) -> None:
+    create_demo(engine, DemoParams(clients=200, months=2, today=dt.date.today()))
+    made = accounts.ensure_demo_accounts(engine, password=PASSWORD)
+    me = next(a for a in made if a.login == "manager")
+    with TestClient(create_app(engine)) as client:
+        log_in(client, "manager", PASSWORD)
+        page = client.get("/capacity").text
+        rows = page.split('id="loads"')[1].split("</tbody>")[0].count("<tr>")
+        assert rows == 2 and me.name in page  # header row + his own
+        assert client.get("/capacity/headcount").status_code == 403

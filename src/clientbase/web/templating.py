@@ -81,6 +81,7 @@ NAV = [
     ("/", "Обзор", False),
     ("/clients", "Клиенты", False),
     ("/managers", "Менеджеры", False),
+    ("/capacity", "Нагрузка", False),
     ("/plans", "Распределение", True),
 ]
 

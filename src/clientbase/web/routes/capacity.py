@@ -1,0 +1,103 @@
+"""Capacity and workload: load vs capacity with the drivers, coverage, buried clients,
+the working-day photo, and headcount (what-if)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse
+
+from clientbase.core.filters import ManagerFilter
+from clientbase.services import capacity, catalog
+from clientbase.web.auth import HeadDep, ScopeDep
+from clientbase.web.deps import EngineDep
+from clientbase.web.templating import templates
+
+router = APIRouter()
+
+TYPE_RU = {
+    "call": "звонки",
+    "meeting": "встречи",
+    "email": "письма",
+    "task": "задачи",
+    "inbound": "входящие",
+}
+
+
+@router.get("/capacity", response_class=HTMLResponse)
+def capacity_page(
+    request: Request,
+    engine: EngineDep,
+    scope: ScopeDep,
+    days: Annotated[int, Query(ge=1, le=365)] = 30,
+) -> HTMLResponse:
+    """Every manager's capacity with its drivers, load, utilization, coverage; buried."""
+    visible = {m.id for m in catalog.list_managers(engine, ManagerFilter(), scope=scope)}
+    report = capacity.buried_clients(engine, days=days)
+    loads = [m for m in report.managers if m.manager_id in visible]
+    buried = [c for c in report.clients if c.manager_id in visible]
+    today = dt.date.today()
+    photo = [
+        p
+        for p in capacity.working_day_photo(
+            engine, since=today - dt.timedelta(days=30), until=today
+        )
+        if p.manager_id in visible
+    ]
+    types = sorted({k for p in photo for k in p.by_type})
+    charts = {
+        "load": {
+            "type": "bar",
+            "labels": [m.name for m in loads],
+            "datasets": [
+                {"label": "Загрузка, %", "data": [round(m.utilization, 1) for m in loads]},
+                {"label": "Охват, %", "data": [round(m.coverage, 1) for m in loads]},
+            ],
+            "options": {"indexAxis": "y"},
+        },
+        "photo": {
+            "type": "bar",
+            "labels": [p.name for p in photo],
+            "datasets": [
+                {
+                    "label": TYPE_RU.get(k, k),
+                    "data": [round(p.by_type.get(k, 0.0), 1) for p in photo],
+                }
+                for k in types
+            ],
+            "options": {
+                "indexAxis": "y",
+                "scales": {"x": {"stacked": True}, "y": {"stacked": True}},
+            },
+        },
+    }
+    return templates.TemplateResponse(
+        request,
+        "capacity/index.html",
+        {
+            "loads": loads,
+            "buried": buried[:300],
+            "buried_total": len(buried),
+            "days": days,
+            "photo": photo,
+            "charts": charts,
+            "correlation": report.correlation if scope.is_everything else None,
+        },
+    )
+
+
+@router.get("/capacity/headcount", response_class=HTMLResponse)
+def headcount_page(
+    request: Request,
+    engine: EngineDep,
+    user: HeadDep,
+    growth: Annotated[float, Query(ge=-0.9, le=10)] = 0.0,
+    region: Annotated[str | None, Query(max_length=120)] = None,
+) -> HTMLResponse:
+    """How many managers are needed for today's base or a what-if base."""
+    plan = capacity.headcount(engine, growth=growth, region=region or None)
+    return templates.TemplateResponse(
+        request, "capacity/headcount.html", {"h": plan, "growth": growth, "region": region or ""}
+    )
