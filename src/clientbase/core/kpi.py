@@ -506,8 +506,11 @@ def strengths_and_weak_spots(
 ) -> tuple[list[str], list[str]]:
     """Russian names of the weighted KPIs where the manager is in the top / bottom quarter."""
     scored = [(code, p) for code, p in pct.items() if p is not None and weights.get(code, 0) > 0]
-    strong = sorted((x for x in scored if x[1] >= STRONG), key=lambda x: (-x[1], x[0]))
-    weak = sorted((x for x in scored if x[1] <= WEAK), key=lambda x: (x[1], x[0]))
+    # Equal percentiles: the KPI that weighs more in the score is named first.
+    strong = sorted(
+        (x for x in scored if x[1] >= STRONG), key=lambda x: (-x[1], -weights[x[0]], x[0])
+    )
+    weak = sorted((x for x in scored if x[1] <= WEAK), key=lambda x: (x[1], -weights[x[0]], x[0]))
     return (
         [KPI_BY_CODE[c].name for c, _ in strong[:limit]],
         [KPI_BY_CODE[c].name for c, _ in weak[:limit]],

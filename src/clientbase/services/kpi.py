@@ -359,7 +359,7 @@ def trends(
     labels = [core.month_of(first.start.year, first.start.month + k).label for k in range(months)]
     with UnitOfWork(engine) as uow:
         data = repo.monthly_volume(uow.session, first.start, p.end, manager_id=manager_id)
-        names = dict(uow.session.execute(select(Manager.id, Manager.name)).tuples().all())
+        names = {int(i): str(n) for i, n in uow.session.execute(select(Manager.id, Manager.name))}
     trend = Trend(months=labels, company=[0.0] * months)
     index = {label: i for i, label in enumerate(labels)}
     for (mid, month), volume in data.items():
