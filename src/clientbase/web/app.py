@@ -12,7 +12,16 @@ from sqlalchemy import Engine
 from clientbase import __version__
 from clientbase.errors import ClientbaseError, ConflictError, InfeasibleError, NotFoundError
 from clientbase.web.auth import ForbiddenError, SessionMiddleware, csrf_protect
-from clientbase.web.routes import api, auth, capacity, clients, dashboard, managers, plans
+from clientbase.web.routes import (
+    api,
+    auth,
+    capacity,
+    clients,
+    dashboard,
+    imports,
+    managers,
+    plans,
+)
 from clientbase.web.templating import templates
 
 STATIC = Path(__file__).parent / "static"
@@ -41,7 +50,7 @@ def create_app(engine: Engine) -> FastAPI:
     )
     app.state.engine = engine
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (auth, dashboard, clients, managers, capacity, plans, api):
+    for module in (auth, dashboard, clients, managers, capacity, plans, imports, api):
         app.include_router(module.router)
 
     @app.exception_handler(ClientbaseError)

@@ -83,6 +83,7 @@ NAV = [
     ("/managers", "Менеджеры", False),
     ("/capacity", "Нагрузка", False),
     ("/plans", "Распределение", True),
+    ("/import", "Импорт", True),
 ]
 
 templates.env.filters.update(money=money, date=date)
