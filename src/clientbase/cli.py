@@ -30,9 +30,11 @@ from clientbase.cli_capacity import capacity_app
 from clientbase.cli_competency import competency_app
 from clientbase.cli_contacts import contacts_app
 from clientbase.cli_io import export, import_
+from clientbase.cli_kpi import kpi_app
 from clientbase.cli_ops import backup, restore
 from clientbase.cli_plan import plan_app
 from clientbase.cli_rotate import rotate_app
+from clientbase.cli_teams import handoff, leave, manager_app, route_app, rules_app, team_app
 from clientbase.cli_users import users_app
 from clientbase.core.filters import ClientFilter, ManagerFilter
 from clientbase.core.types import ClientStatus, RoleGroup, Tier
@@ -57,6 +59,7 @@ app.add_typer(plan_app, name="plan")
 app.add_typer(capacity_app, name="capacity")
 app.add_typer(competency_app, name="competency")
 app.add_typer(contacts_app, name="contacts")
+app.add_typer(kpi_app, name="kpi")
 app.add_typer(rotate_app, name="rotate")
 app.add_typer(users_app, name="users")
 app.command("import")(import_)
@@ -64,6 +67,12 @@ app.command("export")(export)
 app.command("assign")(assign)
 app.command("backup")(backup)
 app.command("restore")(restore)
+app.add_typer(team_app, name="team")
+app.add_typer(route_app, name="route")
+app.add_typer(manager_app, name="manager")
+app.add_typer(rules_app, name="rules")
+app.command("handoff")(handoff)
+managers_app.command("leave")(leave)
 
 out = Console()
 err = Console(stderr=True)
