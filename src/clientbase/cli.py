@@ -30,6 +30,7 @@ from clientbase.cli_capacity import capacity_app
 from clientbase.cli_competency import competency_app
 from clientbase.cli_contacts import contacts_app
 from clientbase.cli_io import export, import_
+from clientbase.cli_jobs import jobs_app
 from clientbase.cli_kpi import kpi_app
 from clientbase.cli_ops import backup, restore
 from clientbase.cli_plan import plan_app
@@ -62,6 +63,7 @@ app.add_typer(contacts_app, name="contacts")
 app.add_typer(kpi_app, name="kpi")
 app.add_typer(rotate_app, name="rotate")
 app.add_typer(users_app, name="users")
+app.add_typer(jobs_app, name="jobs")
 app.command("import")(import_)
 app.command("export")(export)
 app.command("assign")(assign)
@@ -385,7 +387,10 @@ def serve(
 
     engine = database.open_database(db)
     out.print(f"clientbase: http://{host}:{port}/  (Ctrl+C — остановить)")
-    uvicorn.run(create_app(engine), host=host, port=port, log_level="warning")
+    from clientbase.settings import get_settings
+
+    app_ = create_app(engine, scheduler=get_settings().scheduler)
+    uvicorn.run(app_, host=host, port=port, log_level="warning")
 
 
 def _fail(message: str, code: int) -> int:

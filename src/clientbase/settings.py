@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     # Login rate limit: after this many wrong passwords in a row the account waits.
     login_max_failures: int = 5
     login_lock_minutes: int = 15
+    # The in-app scheduler of `serve` and the ASGI factory (services/scheduler.py); turn it
+    # off when cron runs `clientbase jobs run` instead.
+    scheduler: bool = True
 
 
 @lru_cache(maxsize=1)

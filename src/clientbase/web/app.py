@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import Depends, FastAPI, Request
@@ -36,8 +38,22 @@ HTTP_STATUS: list[tuple[type[ClientbaseError], int]] = [
 ]
 
 
-def create_app(engine: Engine) -> FastAPI:
-    """Build the web app on an open database."""
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Run the scheduler thread while the app serves (services/scheduler.py)."""
+    from clientbase.services.scheduler import InAppScheduler
+
+    ticker = InAppScheduler(app.state.engine)
+    app.state.scheduler = ticker
+    ticker.start()
+    try:
+        yield
+    finally:
+        ticker.stop()
+
+
+def create_app(engine: Engine, *, scheduler: bool = False) -> FastAPI:
+    """Build the web app on an open database (with the in-app scheduler when asked)."""
     # The OpenAPI schema is served under /api/v1 behind the login like everything else;
     # no Swagger UI (it would load scripts from a CDN, which the CSP forbids).
     app = FastAPI(
@@ -47,6 +63,7 @@ def create_app(engine: Engine) -> FastAPI:
         redoc_url=None,
         openapi_url="/api/v1/openapi.json",
         dependencies=[Depends(csrf_protect)],
+        lifespan=_lifespan if scheduler else None,
     )
     app.state.engine = engine
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
