@@ -7,6 +7,7 @@ import random
 import socket
 import subprocess
 import sys
+import threading
 
 import pytest
 from sqlalchemy import Engine, func, select
@@ -540,3 +541,37 @@ def test_a_small_run_says_plainly_that_the_sample_is_too_small(engine: Engine) -
     assert report.open_windows == 1 and not report.runs[0].window_complete
     shorter = rot.effect_report(engine=engine, window=5, as_of=DAY + dt.timedelta(days=30))
     assert shorter.runs[0].overall.rotated_reactivated == 0
+
+
+def test_two_runs_started_together_move_each_client_once(engine: Engine) -> None:
+    with Session(engine) as s, s.begin():
+        a = manager(s, "Анна")
+        manager(s, "Борис")
+        manager(s, "Вера")
+        for i in range(30):
+            client(s, f"Сонный {i}", a)
+    start = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def worker() -> None:
+        start.wait()
+        try:
+            result = run(engine, holdout=0.2)
+            outcomes.append("already" if result.already_done else "moved")
+        except ConflictError:
+            outcomes.append("refused")
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert sorted(outcomes) in (["moved", "refused"], ["already", "moved"])
+    with Session(engine) as s:
+        assert s.scalar(select(func.count()).select_from(t.RotationRun)) == 1
+        moves = s.scalar(
+            select(func.count())
+            .select_from(t.Responsibility)
+            .where(t.Responsibility.reason.like("rotation run #%"))
+        )
+        assert moves == 24
