@@ -124,6 +124,15 @@ class _Book:
             "text": wb.add_format({}),
         }
 
+    def sheet(self, name: str, *, pages_wide: int = 1) -> Worksheet:
+        """A landscape A4 sheet that prints one (or `pages_wide`) page(s) wide, charts included."""
+        ws = self.wb.add_worksheet(name)
+        ws.set_landscape()
+        ws.set_paper(9)
+        ws.fit_to_pages(pages_wide, 0)
+        ws.repeat_rows(0)
+        return ws
+
     def cell(self, ws: Worksheet, r: int, c: int, value: Any, kind: str = "text") -> None:
         if value is None:
             ws.write_blank(r, c, None)
@@ -156,10 +165,14 @@ class _Book:
 
 
 def _sheet_scorecard(book: _Book, card: Scorecard) -> None:
-    ws = book.wb.add_worksheet("Показатели")
+    ws = book.sheet("Показатели", pages_wide=2)
     records = [scorecard_record(r) for r in card.rows]
-    last = book.table(ws, SCORECARD_COLUMNS, records)
-    ws.set_row(0, 45)
+    # The same columns as the CSV (SPEC §10), so a script reads either file the same way;
+    # the Russian name of each column is the comment of its header.
+    keyed = [(key, key, kind) for key, _, kind in SCORECARD_COLUMNS]
+    last = book.table(ws, keyed, records)
+    for c, (_, title, _) in enumerate(SCORECARD_COLUMNS):
+        ws.write_comment(0, c, title)
     if records:
         # Colour scale on the score: the eye finds the strong and the weak at once.
         col = [k for k, _, _ in SCORECARD_COLUMNS].index("score")
@@ -167,7 +180,7 @@ def _sheet_scorecard(book: _Book, card: Scorecard) -> None:
 
 
 def _sheet_leaderboard(book: _Book, card: Scorecard) -> None:
-    ws = book.wb.add_worksheet("Рейтинг")
+    ws = book.sheet("Рейтинг")
     cols = (
         ("rank_overall", "Место", "int"),
         ("manager", "Менеджер", "text"),
@@ -203,7 +216,7 @@ def _sheet_leaderboard(book: _Book, card: Scorecard) -> None:
 
 
 def _sheet_plan(book: _Book, card: Scorecard) -> None:
-    ws = book.wb.add_worksheet("План-факт")
+    ws = book.sheet("План-факт")
     cols = (
         ("manager_id", "ID", "int"),
         ("manager", "Менеджер", "text"),
@@ -261,7 +274,7 @@ def _sheet_plan(book: _Book, card: Scorecard) -> None:
 
 
 def _sheet_trends(book: _Book, trend: Trend, *, chart_managers: int = 8) -> None:
-    ws = book.wb.add_worksheet("Динамика")
+    ws = book.sheet("Динамика")
     mids = sorted(trend.managers, key=lambda m: -sum(trend.managers[m]))
     ws.write_string(0, 0, "Месяц", book.fmt["head"])
     ws.write_string(0, 1, "Компания", book.fmt["head"])
@@ -348,7 +361,7 @@ def group_record(g: GroupRow) -> dict[str, Any]:
 
 
 def _sheet_groups(book: _Book, card: Scorecard) -> None:
-    ws = book.wb.add_worksheet("Команды")
+    ws = book.sheet("Команды")
     groups = [*card.teams, *card.role_groups, card.company]
     last = book.table(ws, GROUP_COLUMNS, [group_record(g) for g in groups])
     ws.set_row(0, 30)
@@ -371,7 +384,7 @@ def _sheet_groups(book: _Book, card: Scorecard) -> None:
 
 
 def _sheet_funnel(book: _Book, stages: Sequence[FunnelStage], period: str) -> None:
-    ws = book.wb.add_worksheet("Воронка")
+    ws = book.sheet("Воронка")
     cols = (("name", "Этап", "text"), ("count", "Количество", "int"))
     last = book.table(ws, cols, [{"name": s.name, "count": s.count} for s in stages])
     if stages:
@@ -392,7 +405,7 @@ def _sheet_funnel(book: _Book, stages: Sequence[FunnelStage], period: str) -> No
 
 
 def _sheet_seasonality(book: _Book, months: Sequence[SeasonMonth]) -> None:
-    ws = book.wb.add_worksheet("Сезонность")
+    ws = book.sheet("Сезонность")
     cols = (("name", "Месяц", "text"), ("index", "Индекс сезонности", "num2"))
     book.fmt["num2"] = book.wb.add_format({"num_format": "0.00"})
     last = book.table(ws, cols, [{"name": m.name, "index": m.index} for m in months])
@@ -412,7 +425,7 @@ def _sheet_seasonality(book: _Book, months: Sequence[SeasonMonth]) -> None:
 
 
 def _sheet_weights(book: _Book, card: Scorecard) -> None:
-    ws = book.wb.add_worksheet("Веса")
+    ws = book.sheet("Веса")
     groups = sorted(card.weights)
     ws.write_string(0, 0, "Показатель", book.fmt["head"])
     ws.set_column(0, 0, 32)
