@@ -575,3 +575,20 @@ def test_two_runs_started_together_move_each_client_once(engine: Engine) -> None
             .where(t.Responsibility.reason.like("rotation run #%"))
         )
         assert moves == 24
+
+
+def test_runs_are_listed_and_shown_with_their_members(engine: Engine) -> None:
+    with Session(engine) as s, s.begin():
+        a = manager(s, "Анна")
+        b = manager(s, "Борис")
+        cid = client(s, "Сонный", a)
+    done = run(engine)
+    assert done.run_id is not None
+    [summary] = rot.list_runs(engine=engine)
+    assert (summary.id, summary.run_date, summary.rotated) == (done.run_id, DAY, 1)
+    shown = rot.get_run(engine=engine, run_id=done.run_id)
+    assert [(m.client_id, m.to_manager_id, m.to_manager) for m in shown.members] == [
+        (cid, b, "Борис")
+    ]
+    with pytest.raises(BadInputError):
+        rot.get_run(engine=engine, run_id=done.run_id + 1)

@@ -200,6 +200,10 @@ class RotationRepository:
         """The run of a date, if any."""
         return self.session.scalar(select(t.RotationRun).where(t.RotationRun.run_date == day))
 
+    def run(self, run_id: int) -> t.RotationRun | None:
+        """A run by id, if any."""
+        return self.session.get(t.RotationRun, run_id)
+
     def latest_run_date(self) -> dt.date | None:
         """The date of the latest run."""
         return self.session.scalar(select(func.max(t.RotationRun.run_date)))

@@ -57,7 +57,7 @@ from clientbase.db.rotation_repository import (
     lock_holder,
 )
 from clientbase.db.uow import UnitOfWork
-from clientbase.errors import BadInputError
+from clientbase.errors import BadInputError, NotFoundError
 from clientbase.planning import candidates
 from clientbase.planning.schemas import Client as PlanClient
 from clientbase.planning.schemas import Instance
@@ -740,6 +740,50 @@ def _stored_result(repo: RotationRepository, run: t.RotationRun) -> RunResult:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class RunSummary:
+    """A stored run as listed."""
+
+    id: int
+    run_date: dt.date
+    seed: int
+    holdout_share: float
+    candidates: int
+    rotated: int
+    held_out: int
+    created_by: str
+    created_at: dt.datetime
+
+
+def list_runs(*, engine: Engine) -> list[RunSummary]:
+    """All runs, newest first."""
+    with UnitOfWork(engine) as uow:
+        return [
+            RunSummary(
+                id=r.id,
+                run_date=r.run_date,
+                seed=r.seed,
+                holdout_share=r.holdout_share,
+                candidates=r.candidates,
+                rotated=r.rotated,
+                held_out=r.held_out,
+                created_by=r.created_by,
+                created_at=r.created_at,
+            )
+            for r in reversed(RotationRepository(uow.session).runs())
+        ]
+
+
+def get_run(*, engine: Engine, run_id: int) -> RunResult:
+    """One stored run with every candidate, its arm and reason."""
+    with UnitOfWork(engine) as uow:
+        repo = RotationRepository(uow.session)
+        run = repo.run(run_id)
+        if run is None:
+            raise NotFoundError(f"Прогон ротации #{run_id} не найден.")
+        return _stored_result(repo, run)
+
+
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -933,6 +977,7 @@ class Comparison:
     high: float
     too_small: bool
     verdict: str
+    manager_id: int | None = None  # the receiving manager, in the by-manager slices
 
 
 @dataclass(frozen=True, slots=True)
@@ -965,6 +1010,7 @@ def _compare(
     rotated: list[Outcome | None],
     holdout: list[Outcome | None],
     min_n: int,
+    manager_id: int | None = None,
 ) -> Comparison:
     r_hits = sum(1 for o in rotated if o is not None)
     h_hits = sum(1 for o in holdout if o is not None)
@@ -984,6 +1030,7 @@ def _compare(
         high=e.high,
         too_small=e.too_small,
         verdict=e.verdict,
+        manager_id=manager_id,
     )
 
 
@@ -1021,6 +1068,7 @@ def _effect_of(
             out([m for m in rotated if m.to_manager_id == mid]),
             h_all,
             min_n,
+            manager_id=mid,
         )
         for mid in receivers
     ]
