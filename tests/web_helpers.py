@@ -14,7 +14,7 @@ def log_in(client: httpx.Client, login: str, password: str) -> str:
     """Log in through the login form; the session's CSRF token for later writes."""
     form = client.get("/login")
     assert form.status_code == 200, form.text
-    token = _LOGIN_CSRF.search(form.text)
+    token = _LOGIN_CSRF.search(form.text.split('id="login-form"', 1)[-1])
     assert token, "login form without csrf_token"
     answer = client.post(
         "/login",

@@ -23,6 +23,7 @@ from clientbase.web.routes import (
     imports,
     managers,
     plans,
+    rotation,
 )
 from clientbase.web.templating import templates
 
@@ -67,7 +68,17 @@ def create_app(engine: Engine, *, scheduler: bool = False) -> FastAPI:
     )
     app.state.engine = engine
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (auth, dashboard, clients, managers, capacity, plans, imports, api):
+    for module in (
+        auth,
+        dashboard,
+        clients,
+        managers,
+        capacity,
+        plans,
+        rotation,
+        imports,
+        api,
+    ):
         app.include_router(module.router)
 
     @app.exception_handler(ClientbaseError)

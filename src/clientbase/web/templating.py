@@ -83,6 +83,7 @@ NAV = [
     ("/managers", "Менеджеры", False),
     ("/capacity", "Нагрузка", False),
     ("/plans", "Распределение", True),
+    ("/rotation", "Ротация", False),
     ("/import", "Импорт", True),
 ]
 
