@@ -459,38 +459,47 @@ def _contacted(client_id: Any, day: dt.date, days: int) -> ColumnElement[bool]:
     )
 
 
-def _dormant(client_id: Any, day: dt.date, days: int) -> ColumnElement[bool]:
+def _dormant(client_id: Any, first_purchase: Any, day: dt.date, days: int) -> ColumnElement[bool]:
+    """The client's last purchase up to `day` (else its first-purchase date) is older than
+    `days` days. The last won deal is one backward step on `(client_id, closed)`."""
     d = aliased(Deal)
-    threshold = day - dt.timedelta(days=days)
-    recent = exists(
-        select(d.id).where(
-            d.client_id == client_id,
-            d.outcome == "won",
-            d.closed >= threshold,
-            d.closed <= day,
-        )
+    last_won = (
+        select(d.closed)
+        .where(d.client_id == client_id, d.closed <= day, d.outcome == "won")
+        .order_by(d.closed.desc())
+        .limit(1)
+        .scalar_subquery()
     )
-    return and_(_bought_before(client_id, threshold), ~recent)
+    return func.coalesce(last_won, first_purchase) < day - dt.timedelta(days=days)
 
 
 def book_health(
     session: Session, day: dt.date, *, contact_days: int = 30, dormant_days: int = 60
 ) -> dict[int, tuple[int, int, int]]:
     """manager → (clients held on `day`, contacted in the `contact_days` before, dormant)."""
-    r, m = Responsibility, Manager
+    r, m, c, a = Responsibility, Manager, Client, Activity
     key = _manager_key(session, r.manager_id)
+    start = dt.datetime.combine(day - dt.timedelta(days=contact_days), dt.time())
+    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time())
+    started = _scan(session, a.started)
+    # The clients contacted in the window, found once (one scan of the window's activities).
+    contacted = select(a.client_id).where(
+        started >= start, started < end, a.completed.is_(True), a.client_id.is_not(None)
+    )
+    dormant = _dormant(r.client_id, c.first_purchase, day, dormant_days)
     q = (
         select(
             key,
             func.count(func.distinct(r.client_id)),
-            func.sum(case((_contacted(r.client_id, day, contact_days), 1), else_=0)),
-            func.sum(case((_dormant(r.client_id, day, dormant_days), 1), else_=0)),
+            func.sum(case((r.client_id.in_(contacted), 1), else_=0)),
+            func.sum(case((dormant, 1), else_=0)),
         )
         .join(m, m.id == r.manager_id)
+        .join(c, c.id == r.client_id)
         .where(_held_at(day))
         .group_by(key)
     )
-    return {int(mid): (int(n), int(c or 0), int(dm or 0)) for mid, n, c, dm in session.execute(q)}
+    return {int(mid): (int(n), int(ct or 0), int(dm or 0)) for mid, n, ct, dm in session.execute(q)}
 
 
 def survey_totals(
@@ -802,7 +811,7 @@ def held_clients(
     flag = (
         _contacted(c.id, day, contact_days)
         if kind == "coverage"
-        else _dormant(c.id, day, dormant_days)
+        else _dormant(c.id, c.first_purchase, day, dormant_days)
     )
     q = (
         select(c.id, c.name, c.tier, flag, last)
