@@ -21,6 +21,7 @@ from clientbase.web.routes import (
     clients,
     dashboard,
     imports,
+    kpi,
     managers,
     plans,
     rotation,
@@ -76,6 +77,7 @@ def create_app(engine: Engine, *, scheduler: bool = False) -> FastAPI:
         capacity,
         plans,
         rotation,
+        kpi,
         imports,
         api,
     ):

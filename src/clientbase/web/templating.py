@@ -84,6 +84,7 @@ NAV = [
     ("/capacity", "Нагрузка", False),
     ("/plans", "Распределение", True),
     ("/rotation", "Ротация", False),
+    ("/kpi", "KPI", False),
     ("/import", "Импорт", True),
 ]
 
