@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
-import shutil
 import datetime as dt
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Annotated, Any
