@@ -410,3 +410,13 @@ def test_the_team_of_a_client_shows_roles_its_rules_require(engine: Engine, tmp_
         "admin": ("Телефонная служба администрирует остальных", None),
     }
     assert phone
+
+
+def test_the_three_rule_files_of_the_guide_say_the_same(tmp_path: Path) -> None:
+    guide = (Path(__file__).parents[2] / "docs" / "roles.md").read_text(encoding="utf-8")
+    parsed = []
+    for fmt in ("csv", "json", "toml"):
+        block = guide.split(f"```{fmt}\n", 1)[1].split("```", 1)[0]
+        parsed.append(ts.read_rules_file(_write(tmp_path / f"rules.{fmt}", block)))
+    assert parsed[0] == parsed[1] == parsed[2]
+    assert [r.role.value for r in parsed[0]] == ["account", "sales", "admin", "service"]
