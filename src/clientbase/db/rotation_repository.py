@@ -5,10 +5,23 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import (
+    Date,
+    DateTime,
+    String,
+    and_,
+    cast,
+    exists,
+    func,
+    insert,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from clientbase.core.types import Role
@@ -278,72 +291,136 @@ class RotationRepository:
         self.session.flush()
         return run.id
 
-    def add_members(self, members: list[t.RotationMember]) -> None:
-        """Insert the members of a run."""
-        self.session.add_all(members)
+    def add_members(self, members: list[dict[str, Any]]) -> None:
+        """Insert the members of a run (one multi-row statement)."""
+        if members:
+            self.session.execute(insert(t.RotationMember), members)
 
-    def move_account(
+    def apply_moves(
         self,
         *,
-        client_id: int,
-        old: int,
-        new: int,
+        run_id: int,
         day: dt.date,
         reason: str,
         actor: str,
+        halfway: Callable[[], None] | None = None,
     ) -> tuple[int, int]:
-        """Close the open account responsibility, open the new one, write the history, and
-        hand the client's open deals and open activities to the new manager (SPEC §5).
+        """Move every `rotated` member of the run to its new manager, set-based (SPEC §5).
 
-        Returns how many open deals and open activities followed the client.
+        The open account responsibility is closed with `until = day`, the new one opened
+        with `since = day`, a history row written per client, and the client's open deals
+        and open activities held by the previous manager follow it (one `open_work` history
+        row per client says how many). Statements join the run's members, so ten thousand
+        moves are a handful of statements, and the write lock is held for seconds.
+
+        Returns how many open deals and open activities followed their clients.
         """
-        r = t.Responsibility
+        m, r, d, a = t.RotationMember, t.Responsibility, t.Deal, t.Activity
+        rotated = and_(m.run_id == run_id, m.arm == "rotated", m.to_manager_id.is_not(None))
+        moved = select(m.client_id).where(rotated)
+        deal_counts: dict[int, int] = dict(
+            self.session.execute(
+                select(d.client_id, func.count())
+                .join(m, and_(m.client_id == d.client_id, m.from_manager_id == d.manager_id))
+                .where(rotated, d.outcome == "open")
+                .group_by(d.client_id)
+            ).all()
+        )
+        activity_counts = {
+            int(cid or 0): int(n)
+            for cid, n in self.session.execute(
+                select(a.client_id, func.count())
+                .join(m, and_(m.client_id == a.client_id, m.from_manager_id == a.manager_id))
+                .where(rotated, a.completed.is_(False))
+                .group_by(a.client_id)
+            )
+        }
         self.session.execute(
             update(r)
-            .where(r.client_id == client_id, r.role == ACCOUNT, r.until.is_(None))
+            .where(r.role == ACCOUNT, r.until.is_(None), r.client_id.in_(moved))
             .values(until=day)
         )
-        self.session.add(
-            r(client_id=client_id, role=ACCOUNT, manager_id=new, since=day, reason=reason)
-        )
-        self.session.add(
-            t.ChangeHistory(
-                entity="client",
-                entity_id=client_id,
-                field=f"responsible:{ACCOUNT}",
-                old_value=str(old),
-                new_value=str(new),
-                reason=reason,
-                actor=actor,
+        self.session.execute(
+            insert(r).from_select(
+                ["client_id", "role", "manager_id", "since", "reason"],
+                select(
+                    m.client_id,
+                    literal(ACCOUNT, String),
+                    m.to_manager_id,
+                    literal(day, Date),
+                    literal(reason, String),
+                ).where(rotated),
             )
         )
-        deals = self.session.execute(
-            update(t.Deal)
-            .where(t.Deal.client_id == client_id, t.Deal.outcome == "open")
-            .where(t.Deal.manager_id == old)
-            .values(manager_id=new)
-        )
-        activities = self.session.execute(
-            update(t.Activity)
-            .where(t.Activity.client_id == client_id, t.Activity.completed.is_(False))
-            .where(t.Activity.manager_id == old)
-            .values(manager_id=new)
-        )
-        n_deals = int(deals.rowcount)  # type: ignore[attr-defined]
-        n_activities = int(activities.rowcount)  # type: ignore[attr-defined]
-        if n_deals or n_activities:
-            self.session.add(
-                t.ChangeHistory(
-                    entity="client",
-                    entity_id=client_id,
-                    field="open_work",
-                    old_value=str(old),
-                    new_value=f"{new}: deals {n_deals}, activities {n_activities}",
-                    reason=reason,
-                    actor=actor,
-                )
+        if halfway is not None:
+            halfway()
+        now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        self.session.execute(
+            insert(t.ChangeHistory).from_select(
+                ["entity", "entity_id", "field", "old_value", "new_value", "reason", "actor", "at"],
+                select(
+                    literal("client", String),
+                    m.client_id,
+                    literal(f"responsible:{ACCOUNT}", String),
+                    cast(m.from_manager_id, String),
+                    cast(m.to_manager_id, String),
+                    literal(reason, String),
+                    literal(actor, String),
+                    literal(now, DateTime),
+                ).where(rotated),
             )
-        return n_deals, n_activities
+        )
+        new_owner = (
+            select(m.to_manager_id).where(rotated, m.client_id == d.client_id).scalar_subquery()
+        )
+        self.session.execute(
+            update(d)
+            .where(
+                d.outcome == "open",
+                exists().where(
+                    rotated, m.client_id == d.client_id, m.from_manager_id == d.manager_id
+                ),
+            )
+            .values(manager_id=new_owner),
+            execution_options={"synchronize_session": False},
+        )
+        new_holder = (
+            select(m.to_manager_id).where(rotated, m.client_id == a.client_id).scalar_subquery()
+        )
+        self.session.execute(
+            update(a)
+            .where(
+                a.completed.is_(False),
+                exists().where(
+                    rotated, m.client_id == a.client_id, m.from_manager_id == a.manager_id
+                ),
+            )
+            .values(manager_id=new_holder),
+            execution_options={"synchronize_session": False},
+        )
+        pairs = {
+            int(cid): (old, new)
+            for cid, old, new in self.session.execute(
+                select(m.client_id, m.from_manager_id, m.to_manager_id).where(rotated)
+            )
+        }
+        rows = [
+            {
+                "entity": "client",
+                "entity_id": cid,
+                "field": "open_work",
+                "old_value": str(pairs[cid][0]),
+                "new_value": f"{pairs[cid][1]}: deals {deal_counts.get(cid, 0)}, "
+                f"activities {activity_counts.get(cid, 0)}",
+                "reason": reason,
+                "actor": actor,
+                "at": now,
+            }
+            for cid in sorted(set(deal_counts) | set(activity_counts))
+        ]
+        if rows:
+            self.session.execute(insert(t.ChangeHistory), rows)
+        return sum(deal_counts.values()), sum(activity_counts.values())
 
 
 def lock_holder(session: Session, name: str) -> str | None:

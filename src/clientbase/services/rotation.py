@@ -901,41 +901,29 @@ def _run(
                 created_by=actor,
             )
         )
-        reason = f"rotation run #{run_id}"
         repo.add_members(
             [
-                t.RotationMember(
-                    run_id=run_id,
-                    client_id=m.client_id,
-                    tier=m.tier,
-                    arm=m.arm,
-                    from_manager_id=m.from_manager_id,
-                    to_manager_id=m.to_manager_id,
-                    dormant_days=m.dormant_days,
-                    reason=m.reason[:300],
-                )
+                {
+                    "run_id": run_id,
+                    "client_id": m.client_id,
+                    "tier": m.tier,
+                    "arm": m.arm,
+                    "from_manager_id": m.from_manager_id,
+                    "to_manager_id": m.to_manager_id,
+                    "dormant_days": m.dormant_days,
+                    "reason": m.reason[:300],
+                }
                 for m in decision.members
             ]
         )
-        halfway = counts["rotated"] // 2
-        moved = 0
-        for m in decision.members:
-            if m.arm != "rotated" or m.to_manager_id is None or m.from_manager_id is None:
-                continue
-            if moved == halfway:
-                # A crash test kills the process here, with half of the moves flushed.
-                failpoint("rotation-halfway", uow.session)
-            moved += 1
-            n_deals, n_acts = repo.move_account(
-                client_id=m.client_id,
-                old=m.from_manager_id,
-                new=m.to_manager_id,
-                day=day,
-                reason=reason,
-                actor=actor,
-            )
-            deals += n_deals
-            activities += n_acts
+        deals, activities = repo.apply_moves(
+            run_id=run_id,
+            day=day,
+            reason=f"rotation run #{run_id}",
+            actor=actor,
+            # A crash test kills the process here, with half of the writes flushed.
+            halfway=lambda: failpoint("rotation-halfway", uow.session),
+        )
         uow.commit()
     return RunResult(
         run_id=run_id,
