@@ -213,3 +213,16 @@ def test_a_bad_leads_file_names_the_row_and_column_and_writes_nothing(
         rs.route_file(engine=engine, path=_leads(tmp_path / "l.csv", rows), today=TODAY)
     with Session(engine) as s:
         assert s.scalar(select(func.count()).select_from(t.Client)) == 0
+
+
+def test_one_lead_arriving_alone_is_routed_with_a_reason(engine: Engine) -> None:
+    (hunter,) = _add(engine, _hunter("Only", regions="Москва"))
+    report = rs.route_lead(
+        engine=engine, lead={"name": "Звонок", "region": "Москва", "tier": "b"}, today=TODAY
+    )
+    (decision,) = report.assigned
+    assert decision.manager_id == hunter and decision.reason.startswith("routing:least-load")
+    with pytest.raises(BadInputError, match="tier"):
+        rs.route_lead(engine=engine, lead={"name": "Плохой", "tier": "Z"}, today=TODAY)
+    again = rs.route_lead(engine=engine, lead={"name": "Звонок"}, today=TODAY)
+    assert [(d.existing, d.manager_id) for d in again.decisions] == [(True, hunter)]

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -501,6 +502,40 @@ class Lead:
 LEAD_TEXT = ("region", "city", "industry", "product_line", "channel", "ownership", "tax_id")
 
 
+def _lead(record: dict[str, Any], row: int, fail: Callable[[str, str], None]) -> Lead | None:
+    """One record (canonical clients fields) as a lead; problems go to `fail(field, msg)`."""
+    name = text_of(record.get("name")).strip() if record.get("name") is not None else ""
+    if not name:
+        fail("name", "пустое название")
+        return None
+    values: dict[str, Any] = {"name": name[:300]}
+    for f in LEAD_TEXT:
+        if record.get(f) is not None:
+            values[f] = text_of(record[f]).strip()[:120] or None
+    if record.get("tier") is not None:
+        tier = TIER_WORDS.get(text_of(record["tier"]).strip().lower())
+        if tier is None:
+            fail("tier", f"значимость «{record['tier']}»: ожидается VIP, A, B или C")
+        values["tier"] = tier
+    if record.get("status") is not None:
+        status = STATUS_WORDS.get(text_of(record["status"]).strip().lower())
+        if status is None:
+            fail("status", f"статус «{record['status']}» не распознан")
+        values["status"] = status
+    for f in ("potential", "revenue_12m"):
+        if record.get(f) is not None:
+            try:
+                number = parse_number(record[f])
+            except CellValueError as exc:
+                fail(f, str(exc))
+                continue
+            if number < 0:
+                fail(f, "не может быть отрицательным")
+            values[f] = number
+    external = text_of(record["client_id"]).strip() if record.get("client_id") else None
+    return Lead(row, external or None, values)
+
+
 def read_leads(path: Path) -> list[Lead]:
     """Read a leads file (the clients columns of SPEC §8); every error names row and column."""
     table = readers.read_table(path)
@@ -523,44 +558,50 @@ def read_leads(path: Path) -> list[Lead]:
                 f"{table.file}, строка {number}, колонка «{plan.column_of(name)}»: {message}"
             )
 
-        name = text_of(record.get("name")).strip() if record.get("name") is not None else ""
-        if not name:
-            fail("name", "пустое название")
+        lead = _lead(record, row.number, fail)
+        if lead is None:
             continue
-        values: dict[str, Any] = {"name": name[:300]}
-        for f in LEAD_TEXT:
-            if record.get(f) is not None:
-                values[f] = text_of(record[f]).strip()[:120] or None
-        if record.get("tier") is not None:
-            tier = TIER_WORDS.get(text_of(record["tier"]).strip().lower())
-            if tier is None:
-                fail("tier", f"значимость «{record['tier']}»: ожидается VIP, A, B или C")
-            values["tier"] = tier
-        if record.get("status") is not None:
-            status = STATUS_WORDS.get(text_of(record["status"]).strip().lower())
-            if status is None:
-                fail("status", f"статус «{record['status']}» не распознан")
-            values["status"] = status
-        for f in ("potential", "revenue_12m"):
-            if record.get(f) is not None:
-                try:
-                    number = parse_number(record[f])
-                except CellValueError as exc:
-                    fail(f, str(exc))
-                    continue
-                if number < 0:
-                    fail(f, "не может быть отрицательным")
-                values[f] = number
-        external = text_of(record["client_id"]).strip() if record.get("client_id") else None
-        key = external or name
+        key = lead.external_id or lead.values["name"]
         if key in seen:
-            fail("client_id" if external else "name", f"повтор строки {seen[key]}")
+            fail("client_id" if lead.external_id else "name", f"повтор строки {seen[key]}")
         seen[key] = row.number
-        leads.append(Lead(row.number, external, values))
+        leads.append(lead)
     if errors:
         more = f" (и ещё {len(errors) - 10})" if len(errors) > 10 else ""
         raise BadInputError("; ".join(errors[:10]) + more)
     return leads
+
+
+def route_lead(
+    *,
+    engine: Engine,
+    lead: dict[str, Any],
+    today: dt.date | None = None,
+    dry_run: bool = False,
+    seed: int = 0,
+    strategy: RoutingStrategy | None = None,
+    source: str = "leads",
+    actor: str = "system",
+) -> RoutingReport:
+    """Route one arriving lead (a web form, an API call): canonical clients fields."""
+    errors: list[str] = []
+
+    def fail(name: str, message: str) -> None:
+        errors.append(f"поле «{name}»: {message}")
+
+    parsed = _lead({k: None if is_blank(v) else v for k, v in lead.items()}, 1, fail)
+    if errors or parsed is None:
+        raise BadInputError("Лид: " + "; ".join(errors))
+    return route_leads(
+        engine=engine,
+        leads=[parsed],
+        today=today,
+        dry_run=dry_run,
+        seed=seed,
+        strategy=strategy,
+        source=source,
+        actor=actor,
+    )
 
 
 def route_file(
@@ -578,7 +619,30 @@ def route_file(
 
     One transaction: the new clients and their responsibilities are written together.
     """
-    leads = read_leads(path)
+    return route_leads(
+        engine=engine,
+        leads=read_leads(path),
+        today=today,
+        dry_run=dry_run,
+        seed=seed,
+        strategy=strategy,
+        source=source,
+        actor=actor,
+    )
+
+
+def route_leads(
+    *,
+    engine: Engine,
+    leads: list[Lead],
+    today: dt.date | None = None,
+    dry_run: bool = False,
+    seed: int = 0,
+    strategy: RoutingStrategy | None = None,
+    source: str = "leads",
+    actor: str = "system",
+) -> RoutingReport:
+    """Route parsed leads in one transaction (see `route_file`)."""
     today = today or dt.date.today()
     report = RoutingReport(dry_run=dry_run)
     with UnitOfWork(engine, write=not dry_run, lock=None if dry_run else ASSIGNMENTS_LOCK) as uow:
