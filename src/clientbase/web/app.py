@@ -24,6 +24,7 @@ from clientbase.web.routes import (
     kpi,
     managers,
     plans,
+    roles,
     rotation,
 )
 from clientbase.web.templating import templates
@@ -76,6 +77,7 @@ def create_app(engine: Engine, *, scheduler: bool = False) -> FastAPI:
         managers,
         capacity,
         plans,
+        roles,
         rotation,
         kpi,
         imports,

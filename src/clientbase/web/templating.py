@@ -83,6 +83,7 @@ NAV = [
     ("/managers", "Менеджеры", False),
     ("/capacity", "Нагрузка", False),
     ("/plans", "Распределение", True),
+    ("/roles", "Роли", True),
     ("/rotation", "Ротация", False),
     ("/kpi", "KPI", False),
     ("/import", "Импорт", True),

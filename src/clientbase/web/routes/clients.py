@@ -88,5 +88,13 @@ def client_page(
     return templates.TemplateResponse(
         request,
         "clients/card.html",
-        {"card": card, "contacts": people, "purchase_roles": contacts.PURCHASE_ROLES},
+        {
+            "card": card,
+            "contacts": people,
+            "purchase_roles": contacts.PURCHASE_ROLES,
+            # Heads edit the team on the card (the role rules are checked by the service).
+            "team_choices": catalog.manager_choices(engine, scope=scope)
+            if scope.may_manage
+            else [],
+        },
     )
