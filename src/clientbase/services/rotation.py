@@ -447,10 +447,23 @@ class _Receiver:
         return max(by_clients, (self.hours + extra_hours) / self.offer)
 
 
-def _client_hours(client: HeldClient, complexity: int | None, tables: CapacityTables) -> float:
-    if client.hours is not None:
-        return float(client.hours)
-    return service_hours(client.tier, complexity, tables)
+class _Hours:
+    """Monthly service hours of a client with a manager: its own figure, else the table's."""
+
+    def __init__(self, tables: CapacityTables) -> None:
+        # A lookup per (tier, complexity): a big run asks this a million times.
+        self._table = {
+            (tier.value, cx): service_hours(tier, cx, tables)
+            for tier in Tier
+            for cx in (None, 1, 2, 3, 4, 5)
+        }
+        self._tables = tables
+
+    def of(self, client: HeldClient, complexity: int | None) -> float:
+        if client.hours is not None:
+            return float(client.hours)
+        hours = self._table.get((client.tier, complexity))
+        return hours if hours is not None else service_hours(client.tier, complexity, self._tables)
 
 
 def _plan_client(client: HeldClient) -> PlanClient:
@@ -648,6 +661,7 @@ def _decide(
         by_tier[client.tier].append(client.id)
     held_out = draw_holdout(by_tier, share=share, seed=seed)
 
+    hours_of = _Hours(tables)
     # Largest clients first, so that they meet the emptiest books; loads are updated as the
     # moves are made, so that one run cannot pile its clients onto one manager.
     order = sorted(placeable, key=lambda x: (-x[0].potential, x[0].id))
@@ -658,7 +672,7 @@ def _decide(
         weight = tables.tier_weight[Tier(client.tier)]
         best: tuple[float, int, _Receiver, float] | None = None
         for r in options[client.id]:
-            need = _client_hours(client, r.complexity, tables)
+            need = hours_of.of(client, r.complexity)
             if r.weighted + weight > r.capacity or r.hours + need > r.offer + 1e-9:
                 continue
             after = r.utilization(weight, need)
@@ -676,7 +690,7 @@ def _decide(
         giver = everyone.get(client.owner_id)
         if giver is not None:
             giver.weighted -= weight
-            giver.hours -= _client_hours(client, giver.complexity, tables)
+            giver.hours -= hours_of.of(client, giver.complexity)
             giver.given_away += 1
         n_options = len(options[client.id])
         why = (
