@@ -354,7 +354,8 @@ def handoff_candidates(
         .order_by(c.id)
     )
     if prospects_only:
-        stmt = stmt.where(c.status == ClientStatus.PROSPECT.value)
+        # What an import of won deals hands off: prospects a hunter is working on.
+        stmt = stmt.where(c.status == ClientStatus.PROSPECT.value, hunter_holds)
     if client_ids is None:
         return list(session.scalars(stmt))
     found: list[int] = []

@@ -54,11 +54,12 @@ from clientbase.io.mapping import plan_columns
 from clientbase.io.values import CellValueError, is_blank, parse_number, text_of
 from clientbase.services.capacity import stored_tables
 
+# The same lock as plans and rotation: one use case at a time changes who owns whom.
+from clientbase.services.plans import ASSIGNMENTS_LOCK
+
 CONFIG_KEY = "routing_config"
 STATE_KEY = "routing_state"
 NEEDED_KEY = "needed_roles"
-# The same lock as plans and rotation: one use case at a time changes who owns whom.
-ASSIGNMENTS_LOCK = "assignments"
 # VIP clients only to managers of this grade or the head of sales (as the distribution).
 VIP_MIN_GRADE = 4
 TIER_WORDS = {"vip": "VIP", "a": "A", "b": "B", "c": "C", "а": "A", "в": "B", "с": "C"}

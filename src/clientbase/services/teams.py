@@ -37,8 +37,8 @@ from clientbase.errors import BadInputError, InfeasibleError
 from clientbase.io import readers, writers
 from clientbase.io.mapping import normalize_header
 from clientbase.io.values import is_blank, parse_bool, parse_int, text_of
+from clientbase.services.plans import ASSIGNMENTS_LOCK
 from clientbase.services.routing import (
-    ASSIGNMENTS_LOCK,
     RoutingContext,
     needed_defaults,
     rule_from_row,
@@ -291,8 +291,8 @@ def handoff_won_prospects(
     he keeps the credit in KPIs), his open deals and activities follow the client, a
     prospect becomes active, and every change is written to the history with reason
     "handoff". Idempotent: a handed-off client is no longer a candidate.
-    `prospects_only` limits it to clients still marked as prospects (what an import of
-    won deals hands off; older clients left with a hunter wait for `clientbase handoff`).
+    `prospects_only` limits it to prospects a hunter holds (what an import of won deals
+    hands off; other candidates wait for `clientbase handoff`).
     """
     ids = repo.handoff_candidates(
         session,
