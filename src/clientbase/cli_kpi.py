@@ -89,68 +89,63 @@ def _resolve_period(period: str | None, today: dt.date) -> str:
     return parse_period(period).label if period else f"{today:%Y-%m}"
 
 
+# (title, value of a row) of the scorecard table; COMPACT are kept on a narrow terminal.
+TABLE_COLUMNS: tuple[tuple[str, Any], ...] = (
+    ("Место", lambda r: "" if r.rank is None else str(r.rank)),
+    ("ID", lambda r: str(r.manager_id)),
+    ("Менеджер", lambda r: r.manager),
+    ("Группа", lambda r: GROUP_RU.get(r.role_group, r.role_group)),
+    ("Объём", lambda r: _money(r.kpis.volume)),
+    ("План", lambda r: _money(r.kpis.plan)),
+    ("Выполн.", lambda r: _pct(r.kpis.attainment)),
+    ("Прогноз", lambda r: _money(r.forecast)),
+    ("Конв.", lambda r: _pct(r.kpis.conversion)),
+    ("Ср. чек", lambda r: _money(r.kpis.average_check)),
+    ("Новые", lambda r: str(r.kpis.new_clients)),
+    ("Удерж.", lambda r: _pct(r.kpis.retention)),
+    ("Повт.", lambda r: _pct(r.kpis.repeat_rate)),
+    ("Охват", lambda r: _pct(r.kpis.coverage)),
+    ("Балл", lambda r: _num(r.score)),
+)
+COMPACT = ("Место", "Менеджер", "Объём", "Выполн.", "Удерж.", "Охват", "Балл")
+
+
 def _print_table(card: ks.Scorecard) -> None:
     table = Table(
         title=f"KPI менеджеров за {card.period} (на {card.as_of:%d.%m.%Y}; "
         f"сравнение: {card.previous} и {card.last_year})"
     )
-    for title in (
-        "Место",
-        "ID",
-        "Менеджер",
-        "Группа",
-        "Объём",
-        "План",
-        "Выполн.",
-        "Прогноз",
-        "Конв.",
-        "Ср. чек",
-        "Новые",
-        "Удерж.",
-        "Повт.",
-        "Охват",
-        "Балл",
-    ):
-        table.add_column(title, overflow="fold")
+    columns = [c for c in TABLE_COLUMNS if out.width >= 150 or c[0] in COMPACT]
+    for title, _ in columns:
+        # Numbers never wrap; the names take what width is left.
+        if title in ("Менеджер", "Группа"):
+            table.add_column(title, overflow="fold", min_width=8)
+        else:
+            table.add_column(title, no_wrap=True, justify="right")
     for r in card.rows:
-        k = r.kpis
-        table.add_row(
-            "" if r.rank is None else f"{r.rank}",
-            str(r.manager_id),
-            r.manager,
-            GROUP_RU.get(r.role_group, r.role_group),
-            _money(k.volume),
-            _money(k.plan),
-            _pct(k.attainment),
-            _money(r.forecast),
-            _pct(k.conversion),
-            _money(k.average_check),
-            str(k.new_clients),
-            _pct(k.retention),
-            _pct(k.repeat_rate),
-            _pct(k.coverage),
-            _num(r.score),
-        )
-    c = card.company.kpis
-    table.add_section()
-    table.add_row(
-        "",
-        "",
-        "Компания",
-        "",
-        _money(c.volume),
-        _money(c.plan),
-        _pct(c.attainment),
-        _money(card.company.forecast),
-        _pct(c.conversion),
-        _money(c.average_check),
-        str(c.new_clients),
-        _pct(c.retention),
-        _pct(c.repeat_rate),
-        _pct(c.coverage),
-        "",
+        table.add_row(*(value(r) for _, value in columns))
+    company = ks.ScorecardRow(
+        manager_id=0,
+        manager="Компания",
+        team=None,
+        role_group="",
+        active=True,
+        period=card.period,
+        kpis=card.company.kpis,
+        forecast=card.company.forecast,
+        forecast_attainment=None,
+        percentiles={},
+        score=None,
+        rank=None,
+        rank_overall=None,
+        strengths=[],
+        weak_spots=[],
     )
+    table.add_section()
+    table.add_row(*("" if t in ("ID", "Группа") else value(company) for t, value in columns))
     out.print(table)
+    if len(columns) < len(TABLE_COLUMNS):
+        out.print("Все показатели: шире окно терминала, --format csv или --format xlsx.")
     out.print("Место — среди коллег той же группы ролей; балл 0–100 — взвешенные процентили.")
 
 
