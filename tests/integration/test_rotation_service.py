@@ -592,3 +592,22 @@ def test_runs_are_listed_and_shown_with_their_members(engine: Engine) -> None:
     ]
     with pytest.raises(BadInputError):
         rot.get_run(engine=engine, run_id=done.run_id + 1)
+
+
+def test_segment_thresholds_and_long_own_intervals_postpone_dormancy(engine: Engine) -> None:
+    with Session(engine) as s, s.begin():
+        a = manager(s, "Анна")
+        manager(s, "Борис")
+        siberia = client(s, "Сибирский", a, region="Сибирь", last_won=DAY - dt.timedelta(days=70))
+        moscow = client(s, "Московский", a, last_won=DAY - dt.timedelta(days=70))
+        # Buys every 100 days: 120 days of silence is normal for it (threshold 1.5 × 100).
+        seasonal = client(s, "Сезонный", a, last_won=DAY - dt.timedelta(days=120))
+        for back in (220, 320):
+            won(s, seasonal, a, DAY - dt.timedelta(days=back))
+    rot.save_settings(engine=engine, data={"by_segment": {"region=Сибирь": 90}})
+    result = run(engine, dry_run=True)
+    assert {m.client_id for m in result.members} == {moscow}
+    later = run(engine, dry_run=True, run_date=DAY + dt.timedelta(days=31))
+    assert {m.client_id for m in later.members} == {moscow, siberia, seasonal}
+    stored = rot.load_settings(engine)
+    assert stored.policy.by_segment == {"region=Сибирь": 90} and stored.policy.days == 60
