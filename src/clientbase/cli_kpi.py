@@ -182,7 +182,10 @@ def _print_details(
             engine=engine, period=period, kpi=code, manager_id=manager_id, today=today
         )
         total = len(d.deals) + len(d.activities) + len(d.clients) + len(d.scores)
-        table = Table(title=f"{d.title}: {total} (показаны первые {min(total, DETAIL_LIMIT)})")
+        more = "+" if d.truncated else ""
+        table = Table(
+            title=f"{d.title}: {total}{more} (показаны первые {min(total, DETAIL_LIMIT)})"
+        )
         if d.deals:
             for t in ("Сделка", "Клиент", "Менеджер", "Сумма", "Создана", "Закрыта", "Итог"):
                 table.add_column(t)

@@ -275,6 +275,8 @@ def test_drill_down_returns_the_records_behind_each_number(company: Engine) -> N
     assert drill("dormant_share", 2).value == 0.5
     assert drill("feedback").value == 4.5 and len(drill("satisfaction").scores) == 4
     assert drill("contacts").value == 2.0
+    cut = ks.drill_down(engine=company, period="2026-10", kpi="volume", today=TODAY, limit=3)
+    assert cut.truncated and len(cut.deals) == 3 and cut.value is None
     with pytest.raises(BadInputError):
         drill("luck")
     with pytest.raises(BadInputError):

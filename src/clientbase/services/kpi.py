@@ -158,6 +158,8 @@ class DrillDown:
     activities: list[repo.ActivityLine] = field(default_factory=list)
     clients: list[repo.ClientLine] = field(default_factory=list)
     scores: list[repo.ScoreLineRow] = field(default_factory=list)
+    # The list stopped at the limit: more records lie behind the number than are shown.
+    truncated: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -482,7 +484,10 @@ def drill_down(
                 out.scores = repo.survey_rows(s, p, manager_id, limit=limit)
             elif kpi == "feedback":
                 out.scores = repo.feedback_rows(s, p, manager_id, limit=limit)
-    out.value = _drill_value(out)
+    shown = len(out.deals) + len(out.activities) + len(out.clients) + len(out.scores)
+    out.truncated = shown >= limit
+    # Recomputed from the records only when they are all there.
+    out.value = None if out.truncated else _drill_value(out)
     return out
 
 
