@@ -19,7 +19,7 @@ import pytest
 from cli_helpers import run_cli
 
 CHROMIUM = os.environ.get("CLIENTBASE_CHROMIUM") or shutil.which("chromium")
-ARTIFACTS = Path(__file__).parents[2] / "artifacts" / "screenshots"
+ARTIFACTS = Path(__file__).parents[2] / "test-artifacts" / "screenshots"
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian chromium is not installed")
 PASSWORD = "browser-pass-1"
 
