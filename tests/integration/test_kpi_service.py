@@ -329,3 +329,14 @@ def test_the_overloaded_demo_farmer_shows_low_coverage_and_ranks_low(engine: Eng
     assert all(r.score is not None for r in farmers)
     assert card.company.kpis.volume == pytest.approx(sum(r.kpis.volume for r in card.rows))
     assert card.company.kpis.new_clients > 0 and 0 < (card.company.kpis.retention or 0) <= 1
+
+
+def test_the_parallel_read_gives_the_same_scorecard_as_one_transaction(company: Engine) -> None:
+    both = [
+        ks.scorecard(engine=company, period="2026-Q4", today=TODAY, parallel=flag)
+        for flag in (True, False)
+    ]
+    assert [(r.manager_id, r.kpis, r.score, r.rank) for r in both[0].rows] == [
+        (r.manager_id, r.kpis, r.score, r.rank) for r in both[1].rows
+    ]
+    assert both[0].company == both[1].company and both[0].teams == both[1].teams

@@ -571,24 +571,32 @@ def plans(session: Session, period: Period) -> dict[int, float]:
     return {k: round(v, 2) for k, v in out.items()}
 
 
-def aggregates(
+Responses = dict[GroupBy, dict[Any, tuple[int, int, float | None]]]
+
+
+def deal_aggregates(session: Session, period: Period) -> dict[int, Aggregates]:
+    """The facts of the deal pass (volume, won, lost, previous volume, buyers, retention)."""
+    out: dict[int, Aggregates] = defaultdict(Aggregates)
+    for mid, f in deal_facts(session, period, period.previous()).items():
+        a = out[mid]
+        a.volume, a.won, a.lost, a.volume_prev = f.volume, f.won, f.lost, f.volume_prev
+        a.buyers, a.repeat_buyers = f.buyers, f.repeat_buyers
+        a.prev_buyers, a.retained = f.prev_buyers, f.retained
+    return dict(out)
+
+
+def other_aggregates(
     session: Session,
     period: Period,
     *,
     as_of: dt.date,
     contact_days: int = 30,
     dormant_days: int = 60,
-) -> tuple[dict[int, Aggregates], dict[GroupBy, dict[Any, tuple[int, int, float | None]]]]:
-    """Every additive fact of the period per manager (one GROUP BY per fact), and the
-    response statistics of every level (manager, team, role group, company)."""
-    prev, last_year = period.previous(), period.same_last_year()
+) -> tuple[dict[int, Aggregates], Responses]:
+    """Every other fact: last year, new clients, activities, responses (all levels), the
+    book on `as_of`, surveys, feedback and plans."""
     out: dict[int, Aggregates] = defaultdict(Aggregates)
-    for mid, f in deal_facts(session, period, prev).items():
-        a = out[mid]
-        a.volume, a.won, a.lost, a.volume_prev = f.volume, f.won, f.lost, f.volume_prev
-        a.buyers, a.repeat_buyers = f.buyers, f.repeat_buyers
-        a.prev_buyers, a.retained = f.prev_buyers, f.retained
-    for mid, vol in last_year_volume(session, last_year).items():
+    for mid, vol in last_year_volume(session, period.same_last_year()).items():
         out[mid].volume_last_year = vol
     for mid, n in new_clients(session, period).items():
         out[mid].new_clients = n
@@ -612,6 +620,33 @@ def aggregates(
     for mid, amount in plans(session, period).items():
         out[mid].plan = amount
     return dict(out), responses
+
+
+def merge(deals: dict[int, Aggregates], other: dict[int, Aggregates]) -> dict[int, Aggregates]:
+    """Join the two halves (they fill different fields) into one Aggregates per manager."""
+    out: dict[int, Aggregates] = {}
+    for mid in deals.keys() | other.keys():
+        a, b = deals.get(mid, Aggregates()), other.get(mid, Aggregates())
+        merged = a + b
+        merged.response_minutes = b.response_minutes
+        out[mid] = merged
+    return out
+
+
+def aggregates(
+    session: Session,
+    period: Period,
+    *,
+    as_of: dt.date,
+    contact_days: int = 30,
+    dormant_days: int = 60,
+) -> tuple[dict[int, Aggregates], Responses]:
+    """Every additive fact of the period per manager (one GROUP BY per fact), and the
+    response statistics of every level (manager, team, role group, company)."""
+    other, responses = other_aggregates(
+        session, period, as_of=as_of, contact_days=contact_days, dormant_days=dormant_days
+    )
+    return merge(deal_aggregates(session, period), other), responses
 
 
 # ---------------------------------------------------------------- charts

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
 
 from clientbase.core import kpi as core
 from clientbase.core.kpi import Aggregates, KpiValues, Period
@@ -22,6 +25,7 @@ from clientbase.db.uow import UnitOfWork
 from clientbase.errors import BadInputError, NotFoundError
 
 WEIGHTS_KEY = "kpi_weights"
+T = TypeVar("T")
 NO_TEAM = "Без команды"
 GROUP_NAMES_RU = {
     "hunter": "охотники",
@@ -242,18 +246,39 @@ def scorecard(
     weights: dict[str, dict[str, float]] | None = None,
     contact_days: int = 30,
     dormant_days: int = 60,
+    parallel: bool = True,
 ) -> Scorecard:
-    """KPIs, percentiles among role peers, weighted score, ranks; teams, role groups, company."""
+    """KPIs, percentiles among role peers, weighted score, ranks; teams, role groups, company.
+
+    `parallel` reads the deal facts on a second connection at the same time as the rest
+    (two read transactions instead of one: a write committed between them may show in one
+    half only — harmless for a report, and `parallel=False` gives one snapshot).
+    """
     p = core.parse_period(period)
     today = today or dt.date.today()
     as_of, elapsed = _as_of(p, today)
     weights = weights if weights is not None else load_weights(engine)
-    with UnitOfWork(engine) as uow:
-        s = uow.session
-        people = repo.managers(s)
-        aggs, medians = repo.aggregates(
-            s, p, as_of=as_of, contact_days=contact_days, dormant_days=dormant_days
-        )
+    if parallel:
+        # Two independent read transactions on two connections: the deal pass (most of
+        # the time on a big base) runs beside everything else.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            deals_job = pool.submit(_read, engine, lambda s: repo.deal_aggregates(s, p))
+            with UnitOfWork(engine) as uow:
+                people = repo.managers(uow.session)
+                other, medians = repo.other_aggregates(
+                    uow.session,
+                    p,
+                    as_of=as_of,
+                    contact_days=contact_days,
+                    dormant_days=dormant_days,
+                )
+            aggs = repo.merge(deals_job.result(), other)
+    else:
+        with UnitOfWork(engine) as uow:
+            people = repo.managers(uow.session)
+            aggs, medians = repo.aggregates(
+                uow.session, p, as_of=as_of, contact_days=contact_days, dormant_days=dormant_days
+            )
     listed = [m for m in people if m.active or m.id in aggs]
     values = {m.id: core.kpis(aggs.get(m.id, Aggregates())) for m in listed}
     lines = core.score_peers([(m.id, m.role_group, values[m.id]) for m in listed], weights)
@@ -310,6 +335,12 @@ def scorecard(
         company=company,
         weights=weights,
     )
+
+
+def _read(engine: Engine, work: Callable[[Session], T]) -> T:
+    """Run a read in a unit of work of its own (for a worker thread)."""
+    with UnitOfWork(engine) as uow:
+        return work(uow.session)
 
 
 def _leader_key(row: ScorecardRow) -> tuple[float, int]:
