@@ -211,13 +211,14 @@ def build(path: Path, managers: int, clients: int, deals: int, activities: int) 
     return time.perf_counter() - started
 
 
-def ours(path: Path, period: str) -> tuple[float, kpi.Scorecard]:
+def ours(path: Path, period: str, *, parallel: bool = True) -> tuple[float, float, kpi.Scorecard]:
+    """Wall-clock and CPU seconds of the full scorecard (CPU: this process, both threads)."""
     engine = make_engine(f"sqlite:///{path}")
-    started = time.perf_counter()
-    card = kpi.scorecard(engine=engine, period=period, today=TODAY)
-    seconds = time.perf_counter() - started
+    started, cpu = time.perf_counter(), time.process_time()
+    card = kpi.scorecard(engine=engine, period=period, today=TODAY, parallel=parallel)
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     engine.dispose()
-    return seconds, card
+    return seconds, cpu, card
 
 
 def with_pandas(path: Path, period: Period) -> tuple[float, float, dict[int, dict[str, Any]]]:
@@ -351,8 +352,14 @@ def main() -> None:
         built = build(path, args.managers, args.clients, args.deals, args.activities)
         print(f"built {args.deals:,} deals, {args.activities:,} activities in {built:.1f} s")
     period = parse_period(args.period)
-    seconds, card = ours(path, args.period)
-    print(f"ours: full scorecard of {args.period} for {len(card.rows)} managers: {seconds:.2f} s")
+    with open("/proc/loadavg", encoding="ascii") as fh:
+        print(f"load average before: {fh.read().split()[0]}")
+    serial, serial_cpu, _ = ours(path, args.period, parallel=False)
+    seconds, cpu, card = ours(path, args.period)
+    print(
+        f"ours: full scorecard of {args.period} for {len(card.rows)} managers: {seconds:.2f} s"
+        f" (CPU {cpu:.2f} s); one connection: {serial:.2f} s (CPU {serial_cpu:.2f} s)"
+    )
     pd_total, pd_compute, ref = with_pandas(path, period)
     print(f"pandas: read + compute {pd_total:.2f} s (compute alone {pd_compute:.2f} s)")
     n = compare(card, ref)
