@@ -17,8 +17,8 @@ from clientbase.services import database
 from clientbase.services import rotation as rot
 
 rotate_app = typer.Typer(
-    help="Ротация «спящих» клиентов: предупреждения, прогоны и измеренный эффект.",
-    no_args_is_help=True,
+    help="Ротация «спящих» клиентов: предупреждения, прогоны и измеренный эффект. "
+    "`clientbase rotate --date D [--dry-run]` — то же, что `rotate run` (для cron).",
 )
 
 DateOpt = Annotated[
@@ -182,6 +182,12 @@ def run(
             unplaced[m.reason] = unplaced.get(m.reason, 0) + 1
     for reason, n in sorted(unplaced.items(), key=lambda kv: -kv[1])[:5]:
         out.print(f"Не передано ({n}): {reason}")
+    if any(r.startswith("нет подходящего менеджера") for r in unplaced):
+        out.print(
+            "Подсказка: чтобы передавать таких клиентов, допустите к их сегментам ещё "
+            "менеджеров (clientbase managers list) или добавьте head в receiver_groups "
+            "(clientbase rotate settings)."
+        )
     if result.receivers:
         table = Table(title="Загрузка менеджеров (по клиентам и часам, большее из двух)")
         for h in ("менеджер", "получил", "отдал", "загрузка до", "загрузка после"):
@@ -395,3 +401,21 @@ def settings(
         current = rot.save_settings(engine=engine, data=data)
         err.print("Настройки ротации сохранены.")
     out.print_json(json.dumps(current.to_dict(), ensure_ascii=False))
+
+
+@rotate_app.callback(invoke_without_command=True)
+def rotate(
+    ctx: typer.Context,
+    db: DbOption = None,
+    date: DateOpt = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Показать передачи, ничего не записывая.")
+    ] = False,
+) -> None:
+    """Ротация «спящих» клиентов; с --date — прогон за дату, как `rotate run` (для cron)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    if date is None and not dry_run:
+        out.print(ctx.get_help())
+        return
+    run(db=db, date=date, dry_run=dry_run, seed=0, holdout=None, confirm_vip=False, path=None)

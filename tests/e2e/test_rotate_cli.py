@@ -76,6 +76,10 @@ def test_dry_run_run_second_run_and_report_on_the_demo(
     assert table_states(engine) == before
     planned = int(re.search(r"передано (\d+)", dry.stdout).group(1))  # type: ignore[union-attr]
     assert planned > 0
+    # The cron form `clientbase rotate --date D --dry-run` is the same run.
+    alias = run_cli("rotate", "--db", url, *date, "--dry-run")
+    assert alias.returncode == 0, alias.stderr
+    assert dry.stdout.splitlines()[0] == alias.stdout.splitlines()[0]
 
     members = tmp_path / "members.csv"
     real = run_cli("rotate", "run", "--db", url, *date, "--out", str(members))

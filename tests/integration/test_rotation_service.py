@@ -425,6 +425,8 @@ def test_clients_under_observation_are_not_rotated_again_by_a_later_run(engine: 
     run(engine)
     later = run(engine, run_date=DAY + dt.timedelta(days=30))
     assert later.candidates == 0 and later.on_trial == 1
+    # A run with nobody to compare is not a line of the effect report.
+    assert [r.run_date for r in rot.effect_report(engine=engine).runs] == [DAY]
     after_window = run(engine, run_date=DAY + dt.timedelta(days=91))
     assert after_window.rotated == 1
     # Three holders now: Анна, then the first receiver, then a third manager — never back.

@@ -1120,6 +1120,8 @@ def effect_report(
                 min_n=settings.min_n,
             )
             for run in runs
+            # A run that found nobody to rotate or hold out has nothing to compare.
+            if run.rotated or run.held_out
         ]
         cumulative = (
             _effect_of(
