@@ -420,3 +420,20 @@ def test_the_three_rule_files_of_the_guide_say_the_same(tmp_path: Path) -> None:
         parsed.append(ts.read_rules_file(_write(tmp_path / f"rules.{fmt}", block)))
     assert parsed[0] == parsed[1] == parsed[2]
     assert [r.role.value for r in parsed[0]] == ["account", "sales", "admin", "service"]
+
+
+def test_handoff_puts_right_a_buying_client_imported_with_a_hunter_as_account(
+    engine: Engine,
+) -> None:
+    hunter, farmer = _add(engine, _manager("Hunter", "hunter"), _manager("Farmer", "farmer"))
+    (cid,) = _add(engine, _client("FromCrm", "active"))
+    _add(
+        engine,
+        _resp(cid, "account", hunter),
+        t.Deal(
+            client_id=cid, manager_id=hunter, amount=9, created=TODAY, closed=TODAY, outcome="won"
+        ),
+    )
+    report = ts.run_handoff(engine=engine, today=TODAY)
+    assert [(i.client_id, i.manager_id) for i in report.handed_off] == [(cid, farmer)]
+    assert _open(engine, cid) == {"account": farmer}

@@ -402,6 +402,20 @@ def needed_roles(
 
 def role_violation(group: RoleGroup, role: Role) -> str | None:
     """Why a manager of `group` may not hold `role`, naming the rule; None when he may."""
+    apart = hunter_farmer_violation(group, role)
+    if apart is not None:
+        return apart
+    if role not in roles_allowed(group):
+        allowed = ", ".join(sorted(r.value for r in roles_allowed(group)))
+        return (
+            f"правило «{ROLE_GROUP_RULE}»: группа «{GROUP_RU[group]}» может иметь роли "
+            f"{allowed}, не {role.value}"
+        )
+    return None
+
+
+def hunter_farmer_violation(group: RoleGroup, role: Role) -> str | None:
+    """The one rule checked even on imports of old data: hunters and farmers apart."""
     if group is RoleGroup.HUNTER and role is Role.ACCOUNT:
         return (
             f"правило «{HUNTER_FARMER_RULE}»: охотник не может вести клиента (роль account); "
@@ -411,12 +425,6 @@ def role_violation(group: RoleGroup, role: Role) -> str | None:
         return (
             f"правило «{HUNTER_FARMER_RULE}»: аккаунт-менеджер (фермер) не может заниматься "
             "привлечением (роль acquisition); это работа охотников"
-        )
-    if role not in roles_allowed(group):
-        allowed = ", ".join(sorted(r.value for r in roles_allowed(group)))
-        return (
-            f"правило «{ROLE_GROUP_RULE}»: группа «{GROUP_RU[group]}» может иметь роли "
-            f"{allowed}, не {role.value}"
         )
     return None
 
