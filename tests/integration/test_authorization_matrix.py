@@ -265,3 +265,65 @@ def test_pages_carry_a_strict_csp_and_secure_cookie_flags(
     )
     cookie = next(c for c in answer.headers.get_list("set-cookie") if "cb_session=" in c).lower()
     assert "cb_session=" in cookie and "httponly" in cookie and "samesite=lax" in cookie
+
+
+# Pages, API calls and exports that only heads of sales and admins may open (403 for a
+# manager), and those every logged-in user may open (200, cut to his scope).
+HEADS_ONLY = [
+    "/plans",
+    "/roles",
+    "/import",
+    "/capacity/headcount",
+    "/api/v1/plans",
+    "/api/v1/rotation/effect",
+]
+EVERYONE = [
+    "/capacity",
+    "/rotation",
+    "/kpi",
+    "/kpi/export.xlsx",
+    "/rotation/warnings.csv",
+    "/api/v1/capacity",
+    "/api/v1/kpi",
+    "/api/v1/rotation/warnings",
+    "/api/v1/session",
+]
+
+
+@pytest.mark.parametrize("user", ["admin", "head", "manager"])
+@pytest.mark.parametrize("path", HEADS_ONLY)
+def test_management_pages_and_api_are_for_heads_and_admins(
+    clients: dict[str, TestClient], user: str, path: str
+) -> None:
+    expected = 403 if user == "manager" else 200
+    assert clients[user].get(path).status_code == expected, (user, path)
+
+
+@pytest.mark.parametrize("user", ["admin", "head", "manager"])
+@pytest.mark.parametrize("path", EVERYONE)
+def test_reports_and_exports_open_for_every_role(
+    clients: dict[str, TestClient], user: str, path: str
+) -> None:
+    assert clients[user].get(path).status_code == 200, (user, path)
+
+
+@pytest.mark.parametrize(("user", "distance"), [("manager", "same_team"), ("head", "other_team")])
+def test_a_client_team_outside_the_scope_is_not_found_in_the_api(
+    world: World, clients: dict[str, TestClient], user: str, distance: str
+) -> None:
+    client_id = getattr(world, distance)
+    assert clients[user].get(f"/api/v1/clients/{client_id}/team").status_code == 404
+    assert clients[user].get(f"/api/v1/clients/{world.own}/team").status_code == 200
+
+
+@pytest.mark.parametrize("user", ["head", "manager"])
+def test_scoped_reports_hold_only_visible_managers(
+    world: World, clients: dict[str, TestClient], user: str
+) -> None:
+    rows = clients[user].get("/api/v1/capacity").json()
+    ids = {r["manager_id"] for r in rows}
+    assert world.other_manager not in ids and ids
+    kpi_ids = {r["manager_id"] for r in clients[user].get("/api/v1/kpi").json()["rows"]}
+    assert world.other_manager not in kpi_ids
+    if user == "manager":
+        assert ids == {world.own_manager} and kpi_ids <= {world.own_manager}

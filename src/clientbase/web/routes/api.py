@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
+from clientbase.core import kpi as kpi_core
 from clientbase.core.filters import ManagerFilter
-from clientbase.services import catalog
-from clientbase.web.auth import ScopeDep
+from clientbase.errors import NotFoundError
+from clientbase.planning.schemas import Settings, Strategy
+from clientbase.services import capacity, catalog, jobs, kpi, plans, rotation, teams
+from clientbase.web.auth import HeadDep, ScopeDep, UserDep
 from clientbase.web.deps import EngineDep, IdPath
 from clientbase.web.routes.clients import FilterDep
 
@@ -47,3 +51,145 @@ def api_clients(
 def api_client(engine: EngineDep, scope: ScopeDep, client_id: IdPath) -> dict[str, Any]:
     """One client's card."""
     return asdict(catalog.client_card(engine, client_id, scope=scope))
+
+
+def _visible(engine: EngineDep, scope: ScopeDep) -> set[int]:
+    return {m.id for m in catalog.list_managers(engine, ManagerFilter(), scope=scope)}
+
+
+@router.get("/session")
+def api_session(user: UserDep) -> dict[str, Any]:
+    """Who is logged in, and the CSRF token to send as X-CSRF-Token with every write."""
+    return {
+        "login": user.login,
+        "name": user.name,
+        "role": user.role.value,
+        "manager_id": user.manager_id,
+        "team": user.team,
+        "csrf_token": user.csrf_token,
+    }
+
+
+@router.get("/clients/{client_id}/team")
+def api_client_team(engine: EngineDep, scope: ScopeDep, client_id: IdPath) -> dict[str, Any]:
+    """The client's team: roles it needs, who holds them, past holders, history."""
+    catalog.client_card(engine, client_id, scope=scope)  # 404 outside the scope
+    return asdict(teams.client_team(engine=engine, client=client_id))
+
+
+@router.get("/capacity")
+def api_capacity(
+    engine: EngineDep, scope: ScopeDep, days: Annotated[int, Query(ge=1, le=365)] = 30
+) -> list[dict[str, Any]]:
+    """Every visible manager's capacity with its drivers, load, utilization and coverage."""
+    visible = _visible(engine, scope)
+    report = capacity.buried_clients(engine, days=days)
+    return [asdict(m) for m in report.managers if m.manager_id in visible]
+
+
+@router.get("/kpi")
+def api_kpi(
+    engine: EngineDep,
+    scope: ScopeDep,
+    period: Annotated[str | None, Query(max_length=10)] = None,
+) -> dict[str, Any]:
+    """The scorecard of a period (default: this month), rows cut to the user's scope."""
+    today = dt.date.today()
+    period = period or kpi_core.month_of(today.year, today.month).label
+    card = kpi.scorecard(engine=engine, period=period, today=today)
+    visible = _visible(engine, scope)
+    return {
+        "period": card.period,
+        "as_of": card.as_of.isoformat(),
+        "rows": [asdict(r) for r in card.rows if r.manager_id in visible],
+    }
+
+
+@router.get("/rotation/warnings")
+def api_rotation_warnings(
+    engine: EngineDep, scope: ScopeDep, days: Annotated[int | None, Query(ge=0, le=365)] = None
+) -> list[dict[str, Any]]:
+    """Clients of visible managers turning dormant within `days` days."""
+    visible = _visible(engine, scope)
+    return [
+        asdict(w)
+        for w in rotation.warning_list(engine=engine, days=days)
+        if w.manager_id in visible
+    ]
+
+
+@router.get("/rotation/effect")
+def api_rotation_effect(engine: EngineDep, user: HeadDep) -> dict[str, Any]:
+    """Reactivation of rotated vs held-out clients, per run and cumulative (heads)."""
+    return asdict(rotation.effect_report(engine=engine))
+
+
+@router.get("/plans")
+def api_plans(engine: EngineDep, user: HeadDep) -> list[dict[str, Any]]:
+    """Stored distribution plans, newest first (heads)."""
+    return [asdict(p) for p in plans.list_plans(engine)]
+
+
+@router.post("/plans", status_code=202)
+def api_plan_create(
+    engine: EngineDep,
+    user: HeadDep,
+    strategy: Strategy = Strategy.OPTIMAL,
+    time_limit: Annotated[float, Query(ge=1, le=120)] = 10.0,
+) -> dict[str, Any]:
+    """Start solving a plan in the background; poll /api/v1/jobs/{id} for the result."""
+    settings = Settings(time_limit=time_limit)
+
+    def work(progress: jobs.Progress) -> dict[str, Any]:
+        summary, plan = plans.create_plan(
+            engine=engine,
+            solver=plans.solve,
+            settings=settings,
+            strategy=strategy,
+            actor=user.login,
+        )
+        return {"plan_id": summary.id, "status": plan.status.value}
+
+    job_id = jobs.start_job(
+        engine=engine, kind="plan", title="План распределения (API)", actor=user.login, work=work
+    )
+    return {"job_id": job_id}
+
+
+@router.get("/jobs/{job_id}")
+def api_job(engine: EngineDep, user: HeadDep, job_id: IdPath) -> dict[str, Any]:
+    """A background job's state and, when done, its result."""
+    job = jobs.get_job(engine, job_id)
+    return {**asdict(job), "finished": job.finished}
+
+
+@router.get("/plans/{plan_id}")
+def api_plan(engine: EngineDep, user: HeadDep, plan_id: IdPath) -> dict[str, Any]:
+    """A plan's summary, its moves and per-manager figures."""
+    summary, plan, inputs = plans.get_plan(engine, plan_id)
+    return {
+        "summary": asdict(summary),
+        "lower_bound": plan.lower_bound,
+        "gap": plan.gap,
+        "managers": {k: v.to_dict() for k, v in plan.managers.items()},
+        "moves": [asdict(m) for m in plans.moves_of(plan, inputs)],
+        "diagnosis": plan.diagnosis.text if plan.diagnosis else None,
+    }
+
+
+@router.get("/plans/{plan_id}/explain/{client_id}")
+def api_plan_explain(
+    engine: EngineDep, user: HeadDep, plan_id: IdPath, client_id: IdPath
+) -> dict[str, Any]:
+    """Why the plan gives this client to this manager."""
+    _, plan, _ = plans.get_plan(engine, plan_id)
+    explanation = plan.explanations.get(str(client_id))
+    if explanation is None:
+        raise NotFoundError(f"В плане #{plan_id} нет клиента {client_id}.")
+    return asdict(explanation)
+
+
+@router.post("/plans/{plan_id}/apply")
+def api_plan_apply(engine: EngineDep, user: HeadDep, plan_id: IdPath) -> dict[str, Any]:
+    """Apply a draft in one transaction (409 when the data changed or it is not a draft)."""
+    return asdict(plans.apply_plan(engine=engine, plan_id=plan_id, actor=user.login))
