@@ -4,16 +4,24 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
+from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from clientbase.db import migrate
 from clientbase.db import tables as t
+from clientbase.db.engine import make_engine
 from clientbase.errors import BadInputError, ConflictError
 from clientbase.services import rotation as rot
 from clientbase.services.backup import table_states
@@ -613,3 +621,155 @@ def test_segment_thresholds_and_long_own_intervals_postpone_dormancy(engine: Eng
     assert {m.client_id for m in later.members} == {moscow, siberia, seasonal}
     stored = rot.load_settings(engine)
     assert stored.policy.by_segment == {"region=Сибирь": 90} and stored.policy.days == 60
+
+
+# ------------------------------------------------------------------ invariants (Hypothesis)
+
+REGIONS = ("Москва", "Урал")
+WEIGHT = {"VIP": 3, "A": 1, "B": 1, "C": 1}
+
+
+@st.composite
+def companies(draw: st.DrawFn) -> dict[str, Any]:
+    farmers = [
+        {
+            "regions": draw(st.sampled_from(["*", "Москва", "Урал", "Москва;Урал"])),
+            "grade": draw(st.integers(1, 5)),
+            "capacity": draw(st.integers(1, 8)),
+            "active": draw(st.integers(0, 5)) > 0,
+            "absent": draw(st.integers(0, 5)) == 0,
+        }
+        for _ in range(draw(st.integers(1, 5)))
+    ]
+    clients = [
+        {
+            "region": draw(st.sampled_from(REGIONS)),
+            "tier": draw(st.sampled_from(["VIP", "A", "B", "C"])),
+            "owner": draw(st.integers(0, len(farmers) - 1)),
+            "previous": draw(st.none() | st.integers(0, len(farmers) - 1)),
+            "silent": draw(st.integers(0, 200)),
+            "locked": draw(st.integers(0, 9)) == 0,
+        }
+        for _ in range(draw(st.integers(0, 20)))
+    ]
+    return {
+        "farmers": farmers,
+        "hunters": draw(st.integers(0, 2)),
+        "clients": clients,
+        "confirm_vip": draw(st.booleans()),
+        "holdout": draw(st.sampled_from([0.0, 0.2, 0.5])),
+        "seed": draw(st.integers(0, 1000)),
+    }
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One migrated empty SQLite database, copied for every example."""
+    path = tmp_path_factory.mktemp("rotation-template") / "empty.db"
+    eng = make_engine(f"sqlite:///{path}")
+    migrate.upgrade(eng)
+    eng.dispose()
+    return path
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(company=companies())
+def test_every_run_keeps_the_rules_of_rotation(template: Path, company: dict[str, Any]) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "company.db"
+        shutil.copyfile(template, path)
+        engine = make_engine(f"sqlite:///{path}")
+        try:
+            _check_rules(engine, company)
+        finally:
+            engine.dispose()
+
+
+def _check_rules(engine: Engine, company: dict[str, Any]) -> None:
+    with Session(engine) as s, s.begin():
+        farmers = []
+        for i, f in enumerate(company["farmers"]):
+            mid = manager(
+                s,
+                f"Фермер {i}",
+                regions=f["regions"],
+                grade=f["grade"],
+                capacity=f["capacity"],
+                active=f["active"],
+            )
+            if f["absent"]:
+                s.add(t.Absence(manager_id=mid, start_date=DAY, end_date=DAY))
+            farmers.append(mid)
+        hunters = {manager(s, f"Охотник {i}", group="hunter") for i in range(company["hunters"])}
+        info: dict[int, dict[str, Any]] = {}
+        for i, c in enumerate(company["clients"]):
+            owner = farmers[c["owner"]]
+            cid = client(
+                s,
+                f"Клиент {i}",
+                owner,
+                tier=c["tier"],
+                region=c["region"],
+                locked=c["locked"],
+                last_won=DAY - dt.timedelta(days=c["silent"]),
+                since=DAY - dt.timedelta(days=300),
+            )
+            previous = farmers[c["previous"]] if c["previous"] is not None else None
+            if previous is not None and previous != owner:
+                s.add(
+                    t.Responsibility(
+                        client_id=cid,
+                        role="account",
+                        manager_id=previous,
+                        since=LONG_AGO,
+                        until=DAY - dt.timedelta(days=300),
+                    )
+                )
+            info[cid] = {**c, "owner_id": owner, "previous_id": previous}
+    result = rot.run_rotation(
+        engine=engine,
+        run_date=DAY,
+        seed=company["seed"],
+        holdout=company["holdout"],
+        confirm_vip=company["confirm_vip"],
+        today=DAY,
+    )
+    profile = {mid: company["farmers"][i] for i, mid in enumerate(farmers)}
+    members = {m.client_id: m for m in result.members}
+    # Exactly the dormant clients (more than 60 days without a purchase) are candidates.
+    assert set(members) == {cid for cid, c in info.items() if c["silent"] > 60}
+    placeable: dict[str, int] = {}
+    held: dict[str, int] = {}
+    for cid, m in members.items():
+        c = info[cid]
+        now = owner_of(engine, cid)
+        if m.arm != "rotated":
+            assert now == c["owner_id"]
+        if m.arm == "unplaced" and "загружены полностью" not in m.reason:
+            continue
+        placeable[c["tier"]] = placeable.get(c["tier"], 0) + 1
+        if m.arm == "holdout":
+            held[c["tier"]] = held.get(c["tier"], 0) + 1
+        if m.arm != "rotated":
+            continue
+        to = m.to_manager_id
+        assert to is not None and now == to and to not in hunters
+        f = profile[to]
+        assert f["active"] and not f["absent"]
+        assert f["regions"] == "*" or c["region"] in f["regions"].split(";")
+        assert to not in {c["owner_id"], c["previous_id"]}
+        assert not c["locked"]
+        assert c["tier"] != "VIP" or (company["confirm_vip"] and f["grade"] >= 4)
+    # The hold-out is round(share × n) of every tier of the placeable candidates.
+    for tier, n in placeable.items():
+        assert held.get(tier, 0) == round(company["holdout"] * n)
+    # Nobody who received a client is above capacity (a VIP weighs 3).
+    receivers = {m.to_manager_id for m in result.members if m.to_manager_id is not None}
+    with Session(engine) as s:
+        for mid in receivers:
+            tiers = s.scalars(
+                select(t.Client.tier)
+                .join(t.Responsibility, t.Responsibility.client_id == t.Client.id)
+                .where(t.Responsibility.manager_id == mid, t.Responsibility.until.is_(None))
+            ).all()
+            assert sum(WEIGHT[x] for x in tiers) <= profile[mid]["capacity"]
