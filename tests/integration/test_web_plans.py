@@ -120,3 +120,30 @@ def test_a_manager_sees_only_his_own_row_on_the_capacity_page(engine: Engine) ->
         rows = page.split('id="loads"')[1].split("</tbody>")[0].count("<tr>")
         assert rows == 2 and me.name in page  # header row + his own
         assert client.get("/capacity/headcount").status_code == 403
+
+
+def test_the_head_edits_the_capacity_tables_and_the_report_follows(
+    web: tuple[TestClient, str], engine: Engine
+) -> None:
+    import json
+
+    from clientbase.core.capacity import tables_to_dict
+    from clientbase.services import capacity
+
+    client, csrf = web
+    page = client.get("/capacity/settings")
+    assert page.status_code == 200 and 'id="capacity-settings"' in page.text
+    tables = capacity.load_tables(engine)
+    before = {m.manager_id: m.capacity for m in capacity.manager_loads(engine)}
+    data = json.loads(json.dumps(tables_to_dict(tables)))
+    data["bases"]["farmer"]["base"] = data["bases"]["farmer"]["base"] - 10
+    saved = client.post(
+        "/capacity/settings",
+        data={"csrf_token": csrf, "tables": json.dumps(data)},
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303
+    after = {m.manager_id: m.capacity for m in capacity.manager_loads(engine)}
+    assert any(after[k] < before[k] for k in before if k in after)
+    broken = client.post("/capacity/settings", data={"csrf_token": csrf, "tables": "{oops"})
+    assert broken.status_code == 400 and "не JSON" in broken.text

@@ -4,12 +4,15 @@ the working-day photo, and headcount (what-if)."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from clientbase.core.capacity import tables_from_dict, tables_to_dict
 from clientbase.core.filters import ManagerFilter
+from clientbase.errors import BadInputError
 from clientbase.services import capacity, catalog
 from clientbase.web.auth import HeadDep, ScopeDep
 from clientbase.web.deps import EngineDep
@@ -101,3 +104,27 @@ def headcount_page(
     return templates.TemplateResponse(
         request, "capacity/headcount.html", {"h": plan, "growth": growth, "region": region or ""}
     )
+
+
+@router.get("/capacity/settings", response_class=HTMLResponse)
+def capacity_settings(request: Request, engine: EngineDep, user: HeadDep) -> HTMLResponse:
+    """The capacity tables (role bases, driver factors, tier weights, service hours) as JSON."""
+    text = json.dumps(tables_to_dict(capacity.load_tables(engine)), ensure_ascii=False, indent=2)
+    return templates.TemplateResponse(request, "capacity/settings.html", {"text": text})
+
+
+@router.post("/capacity/settings")
+def capacity_settings_save(
+    engine: EngineDep, user: HeadDep, tables: Annotated[str, Form(max_length=200_000)]
+) -> Response:
+    """Store edited tables (checked first); every report and plan uses them from now on."""
+    try:
+        data = json.loads(tables)
+    except json.JSONDecodeError as exc:
+        raise BadInputError(
+            f"Таблицы нагрузки: не JSON (строка {exc.lineno}, столбец {exc.colno}: {exc.msg})."
+        ) from exc
+    if not isinstance(data, dict):
+        raise BadInputError("Таблицы нагрузки: ожидается JSON-объект.")
+    capacity.save_tables(engine, tables_from_dict(data))
+    return RedirectResponse("/capacity?saved=1", status_code=303)
