@@ -773,3 +773,29 @@ def _check_rules(engine: Engine, company: dict[str, Any]) -> None:
                 .where(t.Responsibility.manager_id == mid, t.Responsibility.until.is_(None))
             ).all()
             assert sum(WEIGHT[x] for x in tiers) <= profile[mid]["capacity"]
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"holdout": 1.5}, "holdout"),
+        ({"receiver_groups": ["farmer", "hunter"]}, "охотники"),
+        ({"by_segment": {"город=Москва": 30}}, "принцип=значение"),
+        ({"by_tier": {"Z": 30}}, "неверное значение"),
+        ({"days": 0}, "≥ 1"),
+        ({"window_days": 0}, "window_days"),
+        ({"whatever": 1}, "неизвестные ключи"),
+    ],
+)
+def test_bad_settings_are_refused_with_the_key_named(data: dict[str, Any], message: str) -> None:
+    with pytest.raises(BadInputError, match=message):
+        rot.RotationSettings.from_dict(data)
+
+
+def test_settings_survive_a_round_trip_and_keep_defaults_for_missing_keys() -> None:
+    settings = rot.RotationSettings.from_dict(
+        {"days": 45, "by_segment": {"industry=Розница": 30}, "stage_probability": {"КП": 0.7}}
+    )
+    assert rot.RotationSettings.from_dict(settings.to_dict()) == settings
+    assert settings.window_days == 90 and settings.holdout == 0.2
+    assert settings.stage_probability == {"кп": 0.7}
