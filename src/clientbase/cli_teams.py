@@ -12,6 +12,7 @@ from rich.table import Table
 
 from clientbase.cli_common import DbOption, err, out, write_rows
 from clientbase.core.routing import STRATEGY_RU, RoutingStrategy
+from clientbase.core.types import ClientStatus
 from clientbase.errors import BadInputError
 from clientbase.services import database
 from clientbase.services import routing as rs
@@ -150,6 +151,27 @@ def team_set(
         f"Клиент #{result.client_id} «{result.client}», роль {result.role}: "
         f"{before} → {result.manager}. Перешло открытых сделок: {result.deals_moved}, "
         f"дел: {result.activities_moved}."
+    )
+
+
+@team_app.command("unset")
+def team_unset(
+    client: Annotated[str, typer.Argument(help="Клиент: id, внешний id или точное название.")],
+    role: Annotated[str, typer.Argument(help="Роль: acquisition, sales, account, service, admin.")],
+    db: DbOption = None,
+    today: TodayOption = None,
+) -> None:
+    """Снять ответственного за роль (история сохраняется; при открытых делах — отказ)."""
+    engine = database.open_database(db)
+    result = ts.end_responsibility(
+        engine=engine, client=client, role=role, today=_day(today), actor="cli"
+    )
+    if result.manager_id is None:
+        out.print(f"Клиент #{result.client_id}: за роль {result.role} никто не отвечал.")
+        return
+    out.print(
+        f"Клиент #{result.client_id} «{result.client}»: {result.manager} больше не отвечает "
+        f"за роль {result.role}."
     )
 
 
@@ -393,6 +415,71 @@ def rules_export(
     engine = database.open_database(db)
     n = ts.export_rules(engine=engine, path=file)
     out.print(f"Записано правил: {n} → {file}")
+
+
+@rules_app.command("set")
+def rules_set(
+    name: Annotated[str, typer.Argument(help="Название правила (по нему правило заменяется).")],
+    role: Annotated[str, typer.Option(help="Роль: acquisition, sales, account, service, admin.")],
+    target: Annotated[str, typer.Option(help="Кому: manager:ID, manager:e-mail или group:ГРУППА.")],
+    condition: Annotated[
+        str, typer.Option(help="Условие, например «tier=VIP; purchases<1000»; пусто — все.")
+    ] = "",
+    priority: Annotated[int, typer.Option(help="Порядок применения: меньше — раньше.")] = 100,
+    active: Annotated[bool, typer.Option("--active/--inactive", help="Включено ли.")] = True,
+    db: DbOption = None,
+) -> None:
+    """Создать или изменить одно правило."""
+    engine = database.open_database(db)
+    row = ts.save_rule(
+        engine=engine,
+        name=name,
+        role=role,
+        target=target,
+        condition=condition,
+        priority=priority,
+        active=active,
+    )
+    out.print(
+        f"Правило «{row.name}»: {row.role} ← {row.target} если {row.condition} "
+        f"(приоритет {row.priority}{'' if row.active else ', выключено'})."
+    )
+
+
+@rules_app.command("delete")
+def rules_delete(
+    name: Annotated[str, typer.Argument(help="Название правила.")],
+    db: DbOption = None,
+) -> None:
+    """Удалить правило."""
+    engine = database.open_database(db)
+    if not ts.delete_rule(engine=engine, name=name):
+        raise BadInputError(f"Правило «{name}» не найдено.")
+    out.print(f"Правило «{name}» удалено.")
+
+
+@rules_app.command("needs")
+def rules_needs(
+    status: Annotated[
+        ClientStatus | None, typer.Option(help="Статус клиента, для которого задать роли.")
+    ] = None,
+    roles: Annotated[
+        str | None,
+        typer.Option(help="Роли через запятую, например «account,service»; «-» — никаких."),
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Какие роли нужны клиенту по статусу (до правил); с --status и --roles — задать."""
+    engine = database.open_database(db)
+    if (status is None) != (roles is None):
+        raise BadInputError("Укажите вместе --status и --roles (или ни одного).")
+    if status is not None and roles is not None:
+        wanted = [ts.parse_role(r) for r in roles.split(",") if r.strip() and r.strip() != "-"]
+        config = rs.set_needed_roles(engine=engine, status=status, roles=wanted)
+    else:
+        config = rs.needed_roles_config(engine=engine)
+    for key, values in config.items():
+        out.print(f"{key.value}: {', '.join(r.value for r in values) or '—'}")
 
 
 # ---------------------------------------------------------------- handoff

@@ -45,6 +45,7 @@ def _one(path: Path, sql: str, *args: object) -> object:
         ["team"],
         ["team", "show"],
         ["team", "set"],
+        ["team", "unset"],
         ["route"],
         ["route", "fairness"],
         ["route", "strategy"],
@@ -54,6 +55,9 @@ def _one(path: Path, sql: str, *args: object) -> object:
         ["rules", "list"],
         ["rules", "import"],
         ["rules", "export"],
+        ["rules", "set"],
+        ["rules", "delete"],
+        ["rules", "needs"],
         ["handoff"],
     ],
 )

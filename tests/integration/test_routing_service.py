@@ -11,6 +11,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from clientbase.core.routing import RoutingStrategy
+from clientbase.core.types import ClientStatus, Role
 from clientbase.db import tables as t
 from clientbase.errors import BadInputError
 from clientbase.services import routing as rs
@@ -226,3 +227,25 @@ def test_one_lead_arriving_alone_is_routed_with_a_reason(engine: Engine) -> None
         rs.route_lead(engine=engine, lead={"name": "Плохой", "tier": "Z"}, today=TODAY)
     again = rs.route_lead(engine=engine, lead={"name": "Звонок"}, today=TODAY)
     assert [(d.existing, d.manager_id) for d in again.decisions] == [(True, hunter)]
+
+
+def test_configured_needed_roles_make_the_queue_route_a_service_engineer(engine: Engine) -> None:
+    farmer, service = _add(
+        engine,
+        t.Manager(name="Farmer", role_group="farmer"),
+        t.Manager(name="Engineer", role_group="service"),
+    )
+    (cid,) = _add(engine, t.Client(name="Active", status="active"))
+    _add(engine, t.Responsibility(client_id=cid, role="account", manager_id=farmer, since=TODAY))
+    assert rs.route_queue(engine=engine, today=TODAY).decisions == []
+    rs.set_needed_roles(
+        engine=engine, status=ClientStatus.ACTIVE, roles=[Role.ACCOUNT, Role.SERVICE]
+    )
+    report = rs.route_queue(engine=engine, today=TODAY)
+    assert [(d.role, d.manager_id) for d in report.assigned] == [("service", service)]
+    with pytest.raises(BadInputError, match="acquisition"):
+        rs.set_needed_roles(engine=engine, status=ClientStatus.ACTIVE, roles=[Role.ACQUISITION])
+    assert rs.needed_roles_config(engine=engine)[ClientStatus.ACTIVE] == (
+        Role.ACCOUNT,
+        Role.SERVICE,
+    )

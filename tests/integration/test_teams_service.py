@@ -437,3 +437,51 @@ def test_handoff_puts_right_a_buying_client_imported_with_a_hunter_as_account(
     report = ts.run_handoff(engine=engine, today=TODAY)
     assert [(i.client_id, i.manager_id) for i in report.handed_off] == [(cid, farmer)]
     assert _open(engine, cid) == {"account": farmer}
+
+
+def test_a_role_is_ended_by_hand_unless_open_work_would_be_left_with_nobody(
+    engine: Engine,
+) -> None:
+    service, farmer = _add(engine, _manager("Service", "service"), _manager("Farmer", "farmer"))
+    quiet, busy = _add(engine, _client("Quiet"), _client("Busy"))
+    _add(
+        engine,
+        _resp(quiet, "service", service),
+        _resp(busy, "service", service),
+        t.Activity(
+            client_id=busy,
+            manager_id=service,
+            type="task",
+            started=dt.datetime(2026, 11, 1),
+            completed=False,
+        ),
+    )
+    ended = ts.end_responsibility(engine=engine, client="Quiet", role="service", today=TODAY)
+    assert ended.manager_id == service and _open(engine, quiet) == {}
+    with pytest.raises(BadInputError, match="открыто"):
+        ts.end_responsibility(engine=engine, client="Busy", role="service", today=TODAY)
+    assert _open(engine, busy) == {"service": service}
+    assert ts.end_responsibility(engine=engine, client=quiet, role="service").manager_id is None
+    assert farmer
+
+
+def test_one_rule_is_saved_changed_and_deleted_by_name(engine: Engine) -> None:
+    row = ts.save_rule(
+        engine=engine, name="VIP", role="account", target="group:head", condition="tier=VIP"
+    )
+    assert (row.condition, row.target, row.priority) == ("tier=VIP", "group:head", 100)
+    changed = ts.save_rule(
+        engine=engine,
+        name="VIP",
+        role="account",
+        target="group:head",
+        condition="tier=VIP|A",
+        priority=3,
+    )
+    assert changed.id == row.id and (changed.condition, changed.priority) == ("tier=VIP|A", 3)
+    with pytest.raises(BadInputError, match="охотники и фермеры врозь"):
+        ts.save_rule(engine=engine, name="bad", role="acquisition", target="group:farmer")
+    assert ts.delete_rule(engine=engine, name="VIP") and not ts.delete_rule(
+        engine=engine, name="VIP"
+    )
+    assert ts.list_rules(engine=engine) == []

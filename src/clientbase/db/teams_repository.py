@@ -179,6 +179,23 @@ def open_work_of(session: Session, manager_id: int) -> tuple[int, int]:
     return int(deals or 0), int(activities or 0)
 
 
+def open_work_for_client(session: Session, client_id: int, manager_id: int) -> tuple[int, int]:
+    """Open deals and open activities of one client held by one manager."""
+    deals = session.scalar(
+        select(func.count()).where(
+            t.Deal.client_id == client_id, t.Deal.manager_id == manager_id, t.Deal.outcome == "open"
+        )
+    )
+    activities = session.scalar(
+        select(func.count()).where(
+            t.Activity.client_id == client_id,
+            t.Activity.manager_id == manager_id,
+            t.Activity.completed.is_(False),
+        )
+    )
+    return int(deals or 0), int(activities or 0)
+
+
 def open_work_totals(session: Session) -> tuple[int, int]:
     """Open deals and open activities in the whole base (they must reconcile after a move)."""
     deals = session.scalar(select(func.count()).where(t.Deal.outcome == "open"))

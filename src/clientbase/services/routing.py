@@ -756,6 +756,35 @@ def set_strategy(
     return config
 
 
+def set_needed_roles(
+    *, engine: Engine, status: ClientStatus, roles: list[Role]
+) -> dict[ClientStatus, tuple[Role, ...]]:
+    """Configure the roles every client of a status needs (before the rule table adds more)."""
+    for role in roles:
+        if status is ClientStatus.PROSPECT and role is Role.ACCOUNT:
+            raise BadInputError("Потенциальному клиенту не нужен account: его ведёт охотник.")
+        if status is not ClientStatus.PROSPECT and role is Role.ACQUISITION:
+            raise BadInputError(
+                f"Клиенту со статусом {status.value} не нужен acquisition: он уже покупал."
+            )
+    with UnitOfWork(engine, write=True) as uow:
+        current = needed_defaults(uow.session)
+        current[status] = tuple(dict.fromkeys(roles))
+        repo.set_meta(
+            uow.session,
+            NEEDED_KEY,
+            {s.value: [r.value for r in rs] for s, rs in current.items()},
+        )
+        uow.commit()
+    return current
+
+
+def needed_roles_config(*, engine: Engine) -> dict[ClientStatus, tuple[Role, ...]]:
+    """The roles each status needs (configured or default)."""
+    with UnitOfWork(engine) as uow:
+        return needed_defaults(uow.session)
+
+
 # ---------------------------------------------------------------- fairness
 
 

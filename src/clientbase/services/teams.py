@@ -234,6 +234,71 @@ def set_responsible(
     return result
 
 
+@dataclass(frozen=True, slots=True)
+class EndResult:
+    """A responsibility ended by hand."""
+
+    client_id: int
+    client: str
+    role: str
+    manager_id: int | None
+    manager: str | None
+
+
+def end_responsibility(
+    *,
+    engine: Engine,
+    client: str | int,
+    role: str,
+    today: dt.date | None = None,
+    actor: str = "system",
+    reason: str = "manual",
+) -> EndResult:
+    """End a client's responsible for a role (e.g. no more service); history kept.
+
+    Refused when the holder has open deals or activities of the client: give the role to
+    someone else instead (`set_responsible`), so that no open work is left with nobody.
+    """
+    today = today or dt.date.today()
+    wanted = parse_role(role)
+    with UnitOfWork(engine, write=True, lock=ASSIGNMENTS_LOCK) as uow:
+        session = uow.session
+        row = repo.find_client(session, str(client))
+        current = next(
+            (r for r in repo.open_responsibilities(session, [row.id]) if r.role == wanted.value),
+            None,
+        )
+        if current is None:
+            return EndResult(row.id, row.name, wanted.value, None, None)
+        mgr = session.get(t.Manager, current.manager_id)
+        still_holds = {r.manager_id for r in repo.open_responsibilities(session, [row.id])} - {
+            current.manager_id
+        }
+        deals, activities = repo.open_work_for_client(session, row.id, current.manager_id)
+        if (deals or activities) and current.manager_id not in still_holds:
+            raise BadInputError(
+                f"У {mgr.name if mgr else current.manager_id} по клиенту #{row.id} открыто "
+                f"сделок: {deals}, дел: {activities}; передайте роль другому (team set), "
+                "а не снимайте её."
+            )
+        repo.close_responsibility(session, row.id, wanted.value, today)
+        session.add(
+            t.ChangeHistory(
+                entity="client",
+                entity_id=row.id,
+                field=f"responsible:{wanted.value}",
+                old_value=str(current.manager_id),
+                new_value=None,
+                reason=reason,
+                actor=actor,
+            )
+        )
+        uow.commit()
+        return EndResult(
+            row.id, row.name, wanted.value, current.manager_id, mgr.name if mgr else None
+        )
+
+
 # ---------------------------------------------------------------- handoff
 
 
@@ -789,6 +854,93 @@ def read_rules_file(path: Path) -> list[RoleRule]:
     return rules
 
 
+def save_rule(
+    *,
+    engine: Engine,
+    name: str,
+    role: str,
+    target: str,
+    condition: str = "",
+    priority: int = 100,
+    active: bool = True,
+) -> RuleRow:
+    """Create or change one rule (the app's rule editor); text forms as in files."""
+    rule = _rule(
+        {
+            "name": name,
+            "role": role,
+            "target": target,
+            "condition": condition,
+            "priority": priority,
+            "active": active,
+        },
+        "правило",
+    )
+    with UnitOfWork(engine, write=True) as uow:
+        _store_rules(uow.session, [rule], where="правило")
+        uow.session.flush()
+        row = repo.rule_by_name(uow.session, rule.name)
+        assert row is not None
+        result = RuleRow(
+            row.id,
+            row.name,
+            row.priority,
+            row.role,
+            rule.condition.render(),
+            rule.target.render(),
+            row.active,
+        )
+        uow.commit()
+    return result
+
+
+def delete_rule(*, engine: Engine, name: str) -> bool:
+    """Delete a rule by name; False when there was none."""
+    with UnitOfWork(engine, write=True) as uow:
+        row = repo.rule_by_name(uow.session, name)
+        if row is None:
+            return False
+        uow.session.delete(row)
+        uow.commit()
+    return True
+
+
+def _store_rules(session: Session, rules: list[RoleRule], *, where: str) -> tuple[int, int, int]:
+    """Upsert rules by name after checking named managers; (inserted, updated, unchanged)."""
+    inserted = updated = unchanged = 0
+    for rule in rules:
+        if rule.target.kind == "manager":
+            mgr = repo.find_manager(session, rule.target.value)
+            violation = role_violation(RoleGroup(mgr.role_group), rule.role)
+            if violation is not None:
+                raise BadInputError(
+                    f"{where}: правило «{rule.name}»: {mgr.name} не может получить роль "
+                    f"{rule.role.value}: {violation}."
+                )
+        values = {
+            "priority": rule.priority,
+            "role": rule.role.value,
+            "condition": rule.condition.to_dict(),
+            "target": rule.target.to_dict(),
+            "active": rule.active,
+        }
+        row = repo.rule_by_name(session, rule.name)
+        if row is None:
+            session.add(
+                t.RoleRule(name=rule.name, source="file", external_id=rule.name[:120], **values)
+            )
+            inserted += 1
+            continue
+        if all(getattr(row, k) == v for k, v in values.items()):
+            unchanged += 1
+            continue
+        for k, v in values.items():
+            setattr(row, k, v)
+        row.version += 1
+        updated += 1
+    return inserted, updated, unchanged
+
+
 def import_rules(
     *, engine: Engine, path: Path, replace: bool = False, dry_run: bool = False
 ) -> RulesImport:
@@ -798,39 +950,10 @@ def import_rules(
     named by a target must exist (id or e-mail) and be allowed the role.
     """
     rules = read_rules_file(path)
-    inserted = updated = unchanged = removed = 0
+    removed = 0
     with UnitOfWork(engine, write=True) as uow:
         session = uow.session
-        for rule in rules:
-            if rule.target.kind == "manager":
-                mgr = repo.find_manager(session, rule.target.value)
-                violation = role_violation(RoleGroup(mgr.role_group), rule.role)
-                if violation is not None:
-                    raise BadInputError(
-                        f"{path.name}: правило «{rule.name}»: {mgr.name} не может получить роль "
-                        f"{rule.role.value}: {violation}."
-                    )
-            values = {
-                "priority": rule.priority,
-                "role": rule.role.value,
-                "condition": rule.condition.to_dict(),
-                "target": rule.target.to_dict(),
-                "active": rule.active,
-            }
-            row = repo.rule_by_name(session, rule.name)
-            if row is None:
-                session.add(
-                    t.RoleRule(name=rule.name, source="file", external_id=rule.name[:120], **values)
-                )
-                inserted += 1
-                continue
-            if all(getattr(row, k) == v for k, v in values.items()):
-                unchanged += 1
-                continue
-            for k, v in values.items():
-                setattr(row, k, v)
-            row.version += 1
-            updated += 1
+        inserted, updated, unchanged = _store_rules(session, rules, where=path.name)
         if replace:
             names = {r.name for r in rules}
             for row in repo.role_rules(session):
