@@ -193,6 +193,18 @@ def enable_user(engine: Engine, *, login: str) -> None:
         uow.commit()
 
 
+def set_language(engine: Engine, *, user_id: int, language: str) -> None:
+    """Set the language of a user's web pages ('ru' or 'en'); it wins over the browser's."""
+    if language not in ("ru", "en"):
+        raise BadInputError(f"Язык «{language}» не поддерживается: ru или en.")
+    with UnitOfWork(engine, write=True) as uow:
+        user = AccountRepository(uow.session).get(user_id)
+        if user is None:
+            raise NotFoundError(f"Учётная запись #{user_id} не найдена.")
+        user.language = language
+        uow.commit()
+
+
 def reset_password(engine: Engine, *, login: str, password: str | None = None) -> str:
     """Set a new password (random when not given), end all sessions; the new password."""
     password = password or new_password()

@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 from clientbase import __version__
 from clientbase.errors import ClientbaseError, ConflictError, InfeasibleError, NotFoundError
 from clientbase.web.auth import ForbiddenError, SessionMiddleware, csrf_protect
+from clientbase.web.i18n import LanguageMiddleware
 from clientbase.web.routes import (
     api,
     auth,
@@ -22,6 +23,7 @@ from clientbase.web.routes import (
     dashboard,
     imports,
     kpi,
+    language,
     managers,
     plans,
     roles,
@@ -81,6 +83,7 @@ def create_app(engine: Engine, *, scheduler: bool = False) -> FastAPI:
         rotation,
         kpi,
         imports,
+        language,
         api,
     ):
         app.include_router(module.router)
@@ -94,6 +97,8 @@ def create_app(engine: Engine, *, scheduler: bool = False) -> FastAPI:
             request, "error.html", {"message": exc.message}, status_code=status
         )
 
+    # Inside the session middleware: the language of a logged-in user is his own setting.
+    app.add_middleware(LanguageMiddleware)
     # Inside the security headers, so a redirect to the login page carries them too.
     app.add_middleware(SessionMiddleware)
 

@@ -11,37 +11,40 @@ from fastapi import Request
 from fastapi.templating import Jinja2Templates
 
 from clientbase.core.access import USER_ROLE_RU
+from clientbase.web import i18n
+from clientbase.web.i18n import N_
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+templates.env.add_extension("jinja2.ext.i18n")
 
 STATUS_RU = {
-    "prospect": "потенциальный",
-    "active": "активный",
-    "dormant": "спящий",
-    "lost": "потерян",
+    "prospect": N_("потенциальный"),
+    "active": N_("активный"),
+    "dormant": N_("спящий"),
+    "lost": N_("потерян"),
 }
 ROLE_RU = {
-    "acquisition": "привлечение",
-    "sales": "продажи",
-    "account": "ведение",
-    "service": "сервис",
-    "admin": "администратор",
+    "acquisition": N_("привлечение"),
+    "sales": N_("продажи"),
+    "account": N_("ведение"),
+    "service": N_("сервис"),
+    "admin": N_("администратор"),
 }
 GROUP_RU = {
-    "hunter": "охотник",
-    "farmer": "фермер",
-    "service": "сервис",
-    "admin": "администратор",
-    "head": "РОП",
+    "hunter": N_("охотник"),
+    "farmer": N_("фермер"),
+    "service": N_("сервис"),
+    "admin": N_("администратор"),
+    "head": N_("РОП"),
 }
 ACTIVITY_RU = {
-    "call": "звонок",
-    "meeting": "встреча",
-    "email": "письмо",
-    "task": "задача",
-    "inbound": "входящий запрос",
+    "call": N_("звонок"),
+    "meeting": N_("встреча"),
+    "email": N_("письмо"),
+    "task": N_("задача"),
+    "inbound": N_("входящий запрос"),
 }
-OUTCOME_RU = {"open": "открыта", "won": "выиграна", "lost": "проиграна"}
+OUTCOME_RU = {"open": N_("открыта"), "won": N_("выиграна"), "lost": N_("проиграна")}
 
 
 def money(value: Any) -> str:
@@ -78,19 +81,70 @@ def query(request: Request, **changes: Any) -> str:
 
 # Pages in the top menu: (path, label, for heads of sales and admins only).
 NAV = [
-    ("/", "Обзор", False),
-    ("/clients", "Клиенты", False),
-    ("/managers", "Менеджеры", False),
-    ("/capacity", "Нагрузка", False),
-    ("/plans", "Распределение", True),
-    ("/roles", "Роли", True),
-    ("/rotation", "Ротация", False),
-    ("/kpi", "KPI", False),
-    ("/import", "Импорт", True),
+    ("/", N_("Обзор"), False),
+    ("/clients", N_("Клиенты"), False),
+    ("/managers", N_("Менеджеры"), False),
+    ("/capacity", N_("Нагрузка"), False),
+    ("/plans", N_("Распределение"), True),
+    ("/roles", N_("Роли"), True),
+    ("/rotation", N_("Ротация"), False),
+    ("/kpi", N_("KPI"), False),
+    ("/import", N_("Импорт"), True),
 ]
 
-templates.env.filters.update(money=money, date=date)
+# Labels that the core and the services keep in Russian and the pages show as they are
+# (user roles, load status, rotation arms, funnel stages, purchase roles, KPI names): listed
+# here so the catalog holds them; templates pass them through the `tr` filter.
+# tests/integration/test_i18n.py checks that this list follows the services' dicts.
+CORE_LABELS = (
+    N_("менеджер"),
+    N_("руководитель отдела продаж"),
+    N_("администратор"),
+    N_("недогружен"),
+    N_("норма"),
+    N_("перегружен"),
+    N_("передан"),
+    N_("контроль"),
+    N_("не передан"),
+    N_("Входящие обращения"),
+    N_("Звонки и встречи"),
+    N_("Создано сделок"),
+    N_("Закрыто сделок"),
+    N_("Выиграно сделок"),
+    N_("ЛПР (принимает решение)"),
+    N_("влияет на решение"),
+    N_("закупщик"),
+    N_("пользователь"),
+    N_("секретарь / фильтр"),
+    N_("другое"),
+    N_("объём продаж"),
+    N_("динамика к прошлому периоду"),
+    N_("динамика к прошлому году"),
+    N_("средний чек"),
+    N_("конверсия сделок"),
+    N_("конверсия контактов"),
+    N_("новые клиенты"),
+    N_("удержание клиентов"),
+    N_("повторные продажи"),
+    N_("скорость ответа"),
+    N_("выполнение плана"),
+    N_("охват клиентов"),
+    N_("доля «спящих» клиентов"),
+    N_("удовлетворённость клиентов"),
+    N_("оценка коллег"),
+    N_("дисциплина задач"),
+)
+
+# The gettext callables read the request's language from a context variable, so the one
+# environment shared by every thread never holds a language (web/i18n.py). Newstyle:
+# `_("… %(n)s …", n=x)` formats and escapes the values itself.
+templates.env.install_gettext_callables(  # type: ignore[attr-defined]
+    i18n.gettext, i18n.ngettext, newstyle=True
+)
+templates.env.filters.update(money=money, date=date, tr=i18n.translate_value)
 templates.env.globals.update(
+    current_language=i18n.current_language,
+    LANGUAGE_NAMES=i18n.LANGUAGE_NAMES,
     STATUS_RU=STATUS_RU,
     ROLE_RU=ROLE_RU,
     GROUP_RU=GROUP_RU,

@@ -18,6 +18,7 @@ from clientbase.web.auth import (
     set_session_cookie,
 )
 from clientbase.web.deps import EngineDep
+from clientbase.web.i18n import gettext as _
 from clientbase.web.templating import templates
 
 router = APIRouter()
@@ -66,7 +67,7 @@ async def login_submit(
         return _form(
             request,
             next_url=target,
-            error="Форма входа устарела; попробуйте ещё раз.",
+            error=_("Форма входа устарела; попробуйте ещё раз."),
             status=400,
         )
     try:

@@ -16,16 +16,18 @@ from clientbase.errors import BadInputError
 from clientbase.services import capacity, catalog
 from clientbase.web.auth import HeadDep, ScopeDep
 from clientbase.web.deps import EngineDep
+from clientbase.web.i18n import N_
+from clientbase.web.i18n import gettext as _
 from clientbase.web.templating import templates
 
 router = APIRouter()
 
 TYPE_RU = {
-    "call": "звонки",
-    "meeting": "встречи",
-    "email": "письма",
-    "task": "задачи",
-    "inbound": "входящие",
+    "call": N_("звонки"),
+    "meeting": N_("встречи"),
+    "email": N_("письма"),
+    "task": N_("задачи"),
+    "inbound": N_("входящие"),
 }
 
 
@@ -55,8 +57,8 @@ def capacity_page(
             "type": "bar",
             "labels": [m.name for m in loads],
             "datasets": [
-                {"label": "Загрузка, %", "data": [round(m.utilization, 1) for m in loads]},
-                {"label": "Охват, %", "data": [round(m.coverage, 1) for m in loads]},
+                {"label": _("Загрузка, %"), "data": [round(m.utilization, 1) for m in loads]},
+                {"label": _("Охват, %"), "data": [round(m.coverage, 1) for m in loads]},
             ],
             "options": {"indexAxis": "y"},
         },
@@ -65,7 +67,7 @@ def capacity_page(
             "labels": [p.name for p in photo],
             "datasets": [
                 {
-                    "label": TYPE_RU.get(k, k),
+                    "label": _(TYPE_RU.get(k, k)),
                     "data": [round(p.by_type.get(k, 0.0), 1) for p in photo],
                 }
                 for k in types
@@ -122,9 +124,10 @@ def capacity_settings_save(
         data = json.loads(tables)
     except json.JSONDecodeError as exc:
         raise BadInputError(
-            f"Таблицы нагрузки: не JSON (строка {exc.lineno}, столбец {exc.colno}: {exc.msg})."
+            _("Таблицы нагрузки: не JSON (строка %(line)s, столбец %(column)s: %(error)s).")
+            % {"line": exc.lineno, "column": exc.colno, "error": exc.msg}
         ) from exc
     if not isinstance(data, dict):
-        raise BadInputError("Таблицы нагрузки: ожидается JSON-объект.")
+        raise BadInputError(_("Таблицы нагрузки: ожидается JSON-объект."))
     capacity.save_tables(engine, tables_from_dict(data))
     return RedirectResponse("/capacity?saved=1", status_code=303)

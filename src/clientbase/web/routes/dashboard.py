@@ -10,6 +10,7 @@ from clientbase.services import catalog
 from clientbase.services.overview import company_overview
 from clientbase.web.auth import ScopeDep
 from clientbase.web.deps import EngineDep
+from clientbase.web.i18n import gettext as _
 from clientbase.web.templating import templates
 
 router = APIRouter()
@@ -34,6 +35,12 @@ def dashboard(request: Request, engine: EngineDep, scope: ScopeDep) -> HTMLRespo
         "clients": [r.clients for r in overview.by_region],
         "managers": [m.name for m in managers],
         "load": [m.clients for m in managers],
+        # Dataset names for static/charts.js, in the page's language.
+        "names": {
+            "potential": _("Потенциал, ₽"),
+            "dormant": _("Спящих клиентов"),
+            "clients": _("Клиентов"),
+        },
     }
     return templates.TemplateResponse(
         request, "dashboard.html", {"overview": overview, "managers": managers, "chart": chart}

@@ -28,6 +28,8 @@ from clientbase.services.accounts import CurrentUser
 from clientbase.services.importing import ImportMapping, ImportReport, import_file, write_errors
 from clientbase.web.auth import HeadDep
 from clientbase.web.deps import EngineDep
+from clientbase.web.i18n import N_
+from clientbase.web.i18n import gettext as _
 from clientbase.web.templating import templates
 
 router = APIRouter()
@@ -38,30 +40,34 @@ KEEP_SECONDS = 24 * 3600
 SUFFIXES = {".csv", ".txt", ".xlsx", ".xls", ".ods", ".json"}
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 ENTITY_RU = {
-    "managers": "менеджеры",
-    "clients": "клиенты",
-    "teams": "команды клиентов (кто за что отвечает)",
-    "deals": "сделки",
-    "activities": "активности (звонки, встречи, задачи)",
-    "plans": "планы продаж",
-    "surveys": "оценки клиентов (CSAT/NPS)",
-    "feedback": "отзывы коллег",
+    "managers": N_("менеджеры"),
+    "clients": N_("клиенты"),
+    "teams": N_("команды клиентов (кто за что отвечает)"),
+    "deals": N_("сделки"),
+    "activities": N_("активности (звонки, встречи, задачи)"),
+    "plans": N_("планы продаж"),
+    "surveys": N_("оценки клиентов (CSAT/NPS)"),
+    "feedback": N_("отзывы коллег"),
 }
-SOURCE_RU = {"generic": "Excel/CSV (любой)", "bitrix24": "Битрикс24", "amocrm": "amoCRM / Kommo"}
+SOURCE_RU = {
+    "generic": N_("Excel/CSV (любой)"),
+    "bitrix24": N_("Битрикс24"),
+    "amocrm": N_("amoCRM / Kommo"),
+}
 templates.env.globals.update(ENTITY_RU=ENTITY_RU, SOURCE_RU=SOURCE_RU)
 
 
 def _folder(token: str, user: CurrentUser) -> tuple[Path, dict[str, Any]]:
     """The upload of this token, if this user made it."""
     if not TOKEN.match(token):
-        raise NotFoundError("Загрузка не найдена.")
+        raise NotFoundError(_("Загрузка не найдена."))
     folder = UPLOADS / token
     try:
         meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise NotFoundError("Загрузка не найдена или устарела; загрузите файл снова.") from exc
+        raise NotFoundError(_("Загрузка не найдена или устарела; загрузите файл снова.")) from exc
     if meta.get("user") != user.login:
-        raise NotFoundError("Загрузка не найдена.")
+        raise NotFoundError(_("Загрузка не найдена."))
     return folder, meta
 
 
@@ -95,13 +101,15 @@ async def import_upload(
 ) -> Response:
     """Keep the uploaded file (size-limited while it streams in) and go to the mapping."""
     if entity not in ENTITIES:
-        raise BadInputError(f"Неизвестная сущность «{entity}».")
+        raise BadInputError(_("Неизвестная сущность «%(name)s».") % {"name": entity})
     if source not in SOURCE_RU:
-        raise BadInputError(f"Неизвестный источник «{source}».")
+        raise BadInputError(_("Неизвестный источник «%(name)s».") % {"name": source})
     name = Path(file.filename or "file.csv").name
     suffix = Path(name).suffix.lower()
     if suffix not in SUFFIXES:
-        raise BadInputError(f"{name}: ожидается CSV, XLSX, XLS, ODS или JSON (amoCRM).")
+        raise BadInputError(
+            _("%(file)s: ожидается CSV, XLSX, XLS, ODS или JSON (amoCRM).") % {"file": name}
+        )
     _sweep()
     token = secrets.token_urlsafe(24)
     folder = UPLOADS / token
@@ -115,8 +123,11 @@ async def import_upload(
                 out.close()
                 shutil.rmtree(folder, ignore_errors=True)
                 raise BadInputError(
-                    f"{name}: файл больше {MAX_UPLOAD_BYTES // 1024 // 1024} МБ; "
-                    "разбейте его или загрузите из командной строки."
+                    _(
+                        "%(file)s: файл больше %(mb)s МБ; "
+                        "разбейте его или загрузите из командной строки."
+                    )
+                    % {"file": name, "mb": MAX_UPLOAD_BYTES // 1024 // 1024}
                 )
             out.write(chunk)
     meta = {
@@ -213,7 +224,7 @@ def import_errors(user: HeadDep, token: str) -> FileResponse:
     folder, meta = _folder(token, user)
     path = folder / "errors.csv"
     if not path.exists():
-        raise NotFoundError("Ошибок нет: файл ошибок не создавался.")
+        raise NotFoundError(_("Ошибок нет: файл ошибок не создавался."))
     return FileResponse(
         path, media_type="text/csv", filename=f"{Path(meta['name']).stem}-errors.csv"
     )
@@ -229,7 +240,10 @@ async def import_apply(request: Request, engine: EngineDep, user: HeadDep, token
     def work(progress: jobs.Progress) -> dict[str, Any]:
         def tick(done: int, total: int) -> None:
             if total >= 2000 and (done % 5000 == 0 or done == total):
-                progress(f"Проверено и записано строк: {done} из {total}")
+                progress(
+                    _("Проверено и записано строк: %(done)s из %(total)s")
+                    % {"done": done, "total": total}
+                )
 
         report = import_file(
             engine=engine,
@@ -246,10 +260,11 @@ async def import_apply(request: Request, engine: EngineDep, user: HeadDep, token
         )
         return {"url": f"/import/{token}/report"}
 
+    what = ENTITY_RU[meta["entity"]]
     job_id = jobs.start_job(
         engine=engine,
         kind="import",
-        title=f"Импорт: {ENTITY_RU[meta['entity']]} из {meta['name']}",
+        title=_("Импорт: %(entity)s из %(file)s") % {"entity": _(what), "file": meta["name"]},
         actor=user.login,
         work=work,
     )
@@ -263,7 +278,7 @@ def import_report(request: Request, user: HeadDep, token: str) -> HTMLResponse:
     try:
         report = json.loads((folder / "report.json").read_text(encoding="utf-8"))
     except OSError as exc:
-        raise NotFoundError("Импорт ещё не выполнялся.") from exc
+        raise NotFoundError(_("Импорт ещё не выполнялся.")) from exc
     return templates.TemplateResponse(
         request, "import/report.html", {"r": report, "token": token, "meta": meta, "checked": False}
     )

@@ -22,6 +22,7 @@ from clientbase.io.kpi_xlsx import write_workbook
 from clientbase.services import catalog, kpi
 from clientbase.web.auth import HeadDep, ScopeDep
 from clientbase.web.deps import EngineDep, IdPath
+from clientbase.web.i18n import gettext
 from clientbase.web.templating import templates
 
 router = APIRouter()
@@ -39,7 +40,7 @@ def _kpi_value(value: Any, unit: str) -> str:
     if unit == "share":
         return f"{100 * float(value):.0f} %"
     if unit == "minutes":
-        return f"{float(value):.0f} мин"
+        return f"{float(value):.0f} {gettext('мин')}"
     if unit == "score":
         return f"{float(value):.1f}"
     return f"{value}"
@@ -86,9 +87,9 @@ def _scoped_trend(trend: kpi.Trend, scope: Scope, visible: set[int]) -> kpi.Tren
 
 def _check_manager(scope: Scope, visible: set[int], manager_id: int | None) -> None:
     if manager_id is not None and manager_id not in visible:
-        raise NotFoundError(f"Менеджер #{manager_id} не найден.")
+        raise NotFoundError(gettext("Менеджер #%(id)s не найден.") % {"id": manager_id})
     if manager_id is None and scope.is_manager:
-        raise NotFoundError("Показатели всей компании доступны руководителю.")
+        raise NotFoundError(gettext("Показатели всей компании доступны руководителю."))
 
 
 @router.get("/kpi", response_class=HTMLResponse)
@@ -113,21 +114,23 @@ def kpi_page(
             "type": "bar",
             "labels": [p.manager for p in plan],
             "datasets": [
-                {"label": "План", "data": [p.plan or 0 for p in plan]},
-                {"label": "Факт", "data": [p.actual for p in plan]},
-                {"label": "Прогноз на конец периода", "data": [p.forecast for p in plan]},
+                {"label": gettext("План"), "data": [p.plan or 0 for p in plan]},
+                {"label": gettext("Факт"), "data": [p.actual for p in plan]},
+                {"label": gettext("Прогноз на конец периода"), "data": [p.forecast for p in plan]},
             ],
         },
         "trend": {
             "type": "line",
             "labels": trend.months,
-            "datasets": ([] if scope.is_manager else [{"label": "Компания", "data": trend.company}])
+            "datasets": (
+                [] if scope.is_manager else [{"label": gettext("Компания"), "data": trend.company}]
+            )
             + [{"label": trend.names[mid], "data": trend.managers[mid]} for mid in top],
         },
         "funnel": {
             "type": "bar",
-            "labels": [s.name for s in stages],
-            "datasets": [{"label": "Количество", "data": [s.count for s in stages]}],
+            "labels": [gettext(s.name) for s in stages],
+            "datasets": [{"label": gettext("Количество"), "data": [s.count for s in stages]}],
             "options": {"indexAxis": "y"},
         },
     }
@@ -174,9 +177,12 @@ def kpi_manager(
     bars = kpi.scorecard_bars(card, manager_id)
     chart = {
         "type": "bar",
-        "labels": [b.name for b in bars],
+        "labels": [gettext(b.name) for b in bars],
         "datasets": [
-            {"label": "Процентиль среди коллег той же роли", "data": [b.percentile for b in bars]}
+            {
+                "label": gettext("Процентиль среди коллег той же роли"),
+                "data": [b.percentile for b in bars],
+            }
         ],
         "options": {"indexAxis": "y", "scales": {"x": {"min": 0, "max": 100}}},
     }
@@ -201,7 +207,9 @@ def kpi_drill(
     period = period or core.month_of(today.year, today.month).label
     _check_manager(scope, _visible(engine, scope), manager_id)
     if manager_id is None and not scope.is_everything:
-        raise NotFoundError("Раскрытие по всей компании доступно руководителю всей компании.")
+        raise NotFoundError(
+            gettext("Раскрытие по всей компании доступно руководителю всей компании.")
+        )
     drill = kpi.drill_down(
         engine=engine, period=period, kpi=kpi_code, manager_id=manager_id, today=today, limit=2000
     )

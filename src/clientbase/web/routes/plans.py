@@ -13,22 +13,23 @@ from clientbase.planning.schemas import Settings, Strategy
 from clientbase.services import jobs, plan_views, plans
 from clientbase.web.auth import HeadDep
 from clientbase.web.deps import EngineDep, IdPath
+from clientbase.web.i18n import N_, gettext
 from clientbase.web.templating import templates
 
 router = APIRouter()
 
 RESULT_RU = {
-    "optimal": "оптимальный",
-    "feasible": "допустимый",
-    "partial": "частичный",
-    "infeasible": "нет решения",
+    "optimal": N_("оптимальный"),
+    "feasible": N_("допустимый"),
+    "partial": N_("частичный"),
+    "infeasible": N_("нет решения"),
 }
-PLAN_STATUS_RU = {"draft": "черновик", "applied": "применён", "discarded": "отклонён"}
+PLAN_STATUS_RU = {"draft": N_("черновик"), "applied": N_("применён"), "discarded": N_("отклонён")}
 STRATEGY_RU = {
-    "optimal": "оптимизация (OR-Tools)",
-    "round-robin": "по кругу (как в CRM)",
-    "least-loaded": "наименее загруженному",
-    "weighted": "пропорционально ёмкости",
+    "optimal": N_("оптимизация (OR-Tools)"),
+    "round-robin": N_("по кругу (как в CRM)"),
+    "least-loaded": N_("наименее загруженному"),
+    "weighted": N_("пропорционально ёмкости"),
 }
 templates.env.globals.update(
     RESULT_RU=RESULT_RU, PLAN_STATUS_RU=PLAN_STATUS_RU, STRATEGY_RU=STRATEGY_RU
@@ -67,7 +68,8 @@ def plan_create(
     )
 
     def work(progress: jobs.Progress) -> dict[str, Any]:
-        progress("Собираю данные и решаю задачу распределения…")
+        # Kept in Russian, the source language: the job page shows it translated.
+        progress(N_("Собираю данные и решаю задачу распределения…"))
         summary, plan = plans.create_plan(
             engine=engine,
             solver=plans.solve,
@@ -80,7 +82,8 @@ def plan_create(
     job_id = jobs.start_job(
         engine=engine,
         kind="plan",
-        title=f"План распределения ({STRATEGY_RU.get(strategy.value, strategy.value)})",
+        title=gettext("План распределения (%(strategy)s)")
+        % {"strategy": gettext(STRATEGY_RU.get(strategy.value, strategy.value))},
         actor=user.login,
         work=work,
     )
@@ -134,7 +137,10 @@ def plan_explain(
     _, plan, _ = plans.get_plan(engine, plan_id)
     explanation = plan.explanations.get(str(client_id))
     if explanation is None:
-        raise NotFoundError(f"В плане #{plan_id} нет клиента {client_id}.")
+        raise NotFoundError(
+            gettext("В плане #%(plan)s нет клиента %(client)s.")
+            % {"plan": plan_id, "client": client_id}
+        )
     return templates.TemplateResponse(
         request, "plans/_explain.html", {"e": explanation, "client_id": client_id}
     )

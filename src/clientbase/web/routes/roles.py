@@ -20,6 +20,7 @@ from clientbase.errors import BadInputError
 from clientbase.services import catalog, routing, teams
 from clientbase.web.auth import HeadDep
 from clientbase.web.deps import EngineDep, IdPath
+from clientbase.web.i18n import gettext as _
 from clientbase.web.templating import templates
 
 router = APIRouter()
@@ -41,11 +42,11 @@ def roles_page(request: Request, engine: EngineDep, user: HeadDep, days: int = 9
         "labels": [f"{r.manager} ({r.role})" for r in fairness.rows],
         "datasets": [
             {
-                "label": "Доля полученных клиентов, %",
+                "label": _("Доля полученных клиентов, %"),
                 "data": [round(r.share, 1) for r in fairness.rows],
             },
             {
-                "label": "Доля ёмкости, %",
+                "label": _("Доля ёмкости, %"),
                 "data": [round(r.capacity_share, 1) for r in fairness.rows],
             },
         ],
@@ -76,10 +77,10 @@ async def rules_upload(
     name = Path(file.filename or "rules.csv").name
     suffix = Path(name).suffix.lower()
     if suffix not in RULE_SUFFIXES:
-        raise BadInputError(f"{name}: ожидается CSV, XLSX, JSON или TOML.")
+        raise BadInputError(_("%(file)s: ожидается CSV, XLSX, JSON или TOML.") % {"file": name})
     body = await file.read(MAX_RULES_BYTES + 1)
     if len(body) > MAX_RULES_BYTES:
-        raise BadInputError(f"{name}: файл правил больше 2 МБ.")
+        raise BadInputError(_("%(file)s: файл правил больше 2 МБ.") % {"file": name})
     folder = Path(tempfile.mkdtemp(prefix="clientbase-rules-"))
     try:
         path = folder / name
@@ -94,7 +95,7 @@ async def rules_upload(
 def rules_export(engine: EngineDep, user: HeadDep, suffix: str) -> FileResponse:
     """The rule table as a file that imports back unchanged."""
     if f".{suffix}" not in RULE_SUFFIXES:
-        raise BadInputError("Формат: csv, xlsx, json или toml.")
+        raise BadInputError(_("Формат: csv, xlsx, json или toml."))
     folder = Path(tempfile.mkdtemp(prefix="clientbase-rules-"))
     path = folder / f"rules.{suffix}"
     teams.export_rules(engine=engine, path=path)
@@ -146,7 +147,7 @@ def set_team_member(
 def _in_department(engine: EngineDep, user: HeadDep, manager_id: int) -> None:
     visible = {m.id for m in catalog.list_managers(engine, ManagerFilter(), scope=user.scope)}
     if manager_id not in visible:
-        raise BadInputError(f"Менеджер #{manager_id} не найден в вашем отделе.")
+        raise BadInputError(_("Менеджер #%(id)s не найден в вашем отделе.") % {"id": manager_id})
 
 
 @router.post("/managers/{manager_id}/leave", response_class=HTMLResponse)

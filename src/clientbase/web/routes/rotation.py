@@ -15,6 +15,7 @@ from clientbase.io.writers import escape_formula as neutralize
 from clientbase.services import catalog, rotation
 from clientbase.web.auth import HeadDep, ScopeDep
 from clientbase.web.deps import EngineDep
+from clientbase.web.i18n import gettext as _
 from clientbase.web.templating import templates
 
 router = APIRouter()
@@ -42,11 +43,11 @@ def rotation_page(
             "labels": [f"#{r.run_id} {r.run_date:%d.%m.%Y}" for r in runs if r.run_date],
             "datasets": [
                 {
-                    "label": "Реактивация переданных, %",
+                    "label": _("Реактивация переданных, %"),
                     "data": [round(100 * r.overall.rotated_rate, 1) for r in runs],
                 },
                 {
-                    "label": "Реактивация контрольной группы, %",
+                    "label": _("Реактивация контрольной группы, %"),
                     "data": [round(100 * r.overall.holdout_rate, 1) for r in runs],
                 },
             ],
@@ -72,15 +73,15 @@ def warnings_csv(engine: EngineDep, scope: ScopeDep, days: DayQuery | None = Non
     writer = csv.writer(buffer, delimiter=";")
     writer.writerow(
         [
-            "Менеджер",
-            "ID клиента",
-            "Клиент",
-            "Значимость",
-            "Последняя покупка",
-            "Станет спящим",
-            "Осталось дней",
-            "Выручка 12 мес",
-            "Примечание",
+            _("Менеджер"),
+            _("ID клиента"),
+            _("Клиент"),
+            _("Значимость"),
+            _("Последняя покупка"),
+            _("Станет спящим"),
+            _("Осталось дней"),
+            _("Выручка 12 мес"),
+            _("Примечание"),
         ]
     )
     for w in _warnings(engine, scope, days):

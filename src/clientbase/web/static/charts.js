@@ -3,6 +3,8 @@ document.addEventListener("DOMContentLoaded", () => {
   const node = document.getElementById("chart-data");
   if (!node || typeof Chart === "undefined") return;
   const data = JSON.parse(node.textContent);
+  // Dataset names in the page's language (the dashboard route sends them).
+  const names = data.names || {};
   const regions = document.getElementById("chart-regions");
   if (regions) {
     new Chart(regions, {
@@ -10,8 +12,8 @@ document.addEventListener("DOMContentLoaded", () => {
       data: {
         labels: data.regions,
         datasets: [
-          { label: "Потенциал, ₽", data: data.potential, yAxisID: "y", backgroundColor: "#2557a7" },
-          { label: "Спящих клиентов", data: data.dormant, yAxisID: "y1", backgroundColor: "#e0a030" },
+          { label: names.potential || "Потенциал, ₽", data: data.potential, yAxisID: "y", backgroundColor: "#2557a7" },
+          { label: names.dormant || "Спящих клиентов", data: data.dormant, yAxisID: "y1", backgroundColor: "#e0a030" },
         ],
       },
       options: {
@@ -24,7 +26,7 @@ document.addEventListener("DOMContentLoaded", () => {
   if (load) {
     new Chart(load, {
       type: "bar",
-      data: { labels: data.managers, datasets: [{ label: "Клиентов", data: data.load, backgroundColor: "#1f3b63" }] },
+      data: { labels: data.managers, datasets: [{ label: names.clients || "Клиентов", data: data.load, backgroundColor: "#1f3b63" }] },
       options: { animation: false, indexAxis: "y" },
     });
   }
