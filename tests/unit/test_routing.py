@@ -5,6 +5,8 @@ from __future__ import annotations
 import random
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from clientbase.core.routing import (
     Candidate,
@@ -117,3 +119,44 @@ def test_round_robin_ignores_capacity_so_unequal_teams_drift_from_their_share() 
         seed=3,
     )
     assert result.max_deviation > 2.0
+
+
+candidate_lists = st.lists(
+    st.builds(
+        Candidate,
+        id=st.integers(1, 50),
+        capacity=st.integers(0, 60).map(float),
+        load=st.integers(0, 70).map(float),
+    ),
+    max_size=8,
+    unique_by=lambda c: c.id,
+)
+
+
+@given(
+    candidates=candidate_lists,
+    weight=st.sampled_from([1.0, 3.0]),
+    strategy=st.sampled_from(list(RoutingStrategy)),
+    seed=st.integers(0, 10_000),
+)
+def test_a_pick_is_an_eligible_manager_with_room_or_nobody_when_none_has_room(
+    candidates: list[Candidate], weight: float, strategy: RoutingStrategy, seed: int
+) -> None:
+    result = pick(candidates, strategy=strategy, weight=weight, rng=random.Random(seed))
+    with_room = {c.id for c in candidates if c.room(weight)}
+    if not with_room:
+        assert result.manager_id is None and result.reason
+        return
+    assert result.manager_id in with_room and not result.over_capacity
+    if strategy is RoutingStrategy.LEAST_LOAD:
+        chosen = next(c for c in candidates if c.id == result.manager_id)
+        best = min(c.relative(weight) for c in candidates if c.id in with_room)
+        assert chosen.relative(weight) <= best + 1e-9
+
+
+@given(candidates=candidate_lists, seed=st.integers(0, 10_000))
+def test_with_over_capacity_allowed_somebody_always_gets_the_client(
+    candidates: list[Candidate], seed: int
+) -> None:
+    result = pick(candidates, rng=random.Random(seed), allow_over_capacity=True)
+    assert (result.manager_id is None) == (not [c for c in candidates if c.capacity > 0])

@@ -110,9 +110,11 @@ def pick(
         return Pick(None, "нет подходящих менеджеров (сегмент, группа, отсутствие)")
     fitting = [c for c in candidates if c.room(weight)]
     if not fitting:
-        if not allow_over_capacity:
+        # A capacity of 0 means "takes no clients" (e.g. an override while on notice).
+        open_ = [c for c in candidates if c.capacity > 0]
+        if not allow_over_capacity or not open_:
             return Pick(None, f"все подходящие менеджеры ({len(candidates)}) загружены полностью")
-        best = _least(candidates, weight, rng)
+        best = _least(open_, weight, rng)
         return Pick(best.id, "все подходящие загружены полностью: наименее загруженный", True)
     state = state if state is not None else RouterState()
     if strategy is RoutingStrategy.ROUND_ROBIN:
