@@ -26,6 +26,7 @@ try:  # typer ≥ 0.26 vendors its own click; its exceptions live there
 except ImportError:  # pragma: no cover - older typer uses click itself
     from click import exceptions as cli_exc  # type: ignore[no-redef]
 from clientbase.cli_assign import assign
+from clientbase.cli_board import board_command
 from clientbase.cli_capacity import capacity_app
 from clientbase.cli_competency import competency_app
 from clientbase.cli_contacts import contacts_app
@@ -67,6 +68,7 @@ app.add_typer(jobs_app, name="jobs")
 app.command("import")(import_)
 app.command("export")(export)
 app.command("assign")(assign)
+app.command("board")(board_command)
 app.command("backup")(backup)
 app.command("restore")(restore)
 app.add_typer(team_app, name="team")

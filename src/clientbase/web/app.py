@@ -18,6 +18,7 @@ from clientbase.web.i18n import LanguageMiddleware
 from clientbase.web.routes import (
     api,
     auth,
+    board,
     capacity,
     clients,
     dashboard,
@@ -75,6 +76,7 @@ def create_app(engine: Engine, *, scheduler: bool = False) -> FastAPI:
     for module in (
         auth,
         dashboard,
+        board,
         clients,
         managers,
         capacity,
