@@ -8,7 +8,9 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from clientbase.db import migrate
 from clientbase.db import tables as t
+from clientbase.db.engine import make_engine
 from clientbase.errors import BadInputError, NotFoundError
 from clientbase.services import capacity as cs
 from clientbase.services import kpi as ks
@@ -340,3 +342,26 @@ def test_the_parallel_read_gives_the_same_scorecard_as_one_transaction(company: 
         (r.manager_id, r.kpis, r.score, r.rank) for r in both[1].rows
     ]
     assert both[0].company == both[1].company and both[0].teams == both[1].teams
+
+
+@pytest.mark.postgres
+def test_sqlite_and_postgresql_give_the_same_scorecard_on_the_demo(
+    sqlite_url: str, pg_url: str
+) -> None:
+    cards = []
+    for url in (sqlite_url, pg_url):
+        eng = make_engine(url)
+        migrate.upgrade(eng)
+        create_demo(eng, DemoParams(clients=400, managers=5, months=15, today=TODAY))
+        cards.append(
+            [
+                ks.scorecard(engine=eng, period=p, today=TODAY)
+                for p in ("2026-10", "2026-Q3", "2026")
+            ]
+        )
+        eng.dispose()
+    for lite, pg in zip(*cards, strict=True):
+        assert [(r.manager_id, r.kpis, r.score, r.rank) for r in lite.rows] == [
+            (r.manager_id, r.kpis, r.score, r.rank) for r in pg.rows
+        ]
+        assert lite.company == pg.company and lite.teams == pg.teams

@@ -69,9 +69,11 @@ def _month_key(engine: Engine | Any, column: Any) -> ColumnElement[str]:
 
 
 def _minutes_between(engine: Engine | Any, start: Any, end: Any) -> ColumnElement[Any]:
+    """Minutes between two moments, counted in whole seconds so both databases agree
+    (SQLite's julianday carries float noise below the millisecond)."""
     if engine.dialect.name == "sqlite":
-        return (func.julianday(end) - func.julianday(start)) * 1440.0
-    return func.extract("epoch", end - start) / 60.0
+        return func.round((func.julianday(end) - func.julianday(start)) * 86400.0) / 60.0
+    return func.round(func.extract("epoch", end - start)) / 60.0
 
 
 def _scan(session: Session, column: Any) -> Any:
