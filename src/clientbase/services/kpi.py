@@ -258,9 +258,11 @@ def scorecard(
     today = today or dt.date.today()
     as_of, elapsed = _as_of(p, today)
     weights = weights if weights is not None else load_weights(engine)
-    if parallel:
+    in_memory = engine.dialect.name == "sqlite" and engine.url.database in (None, "", ":memory:")
+    if parallel and not in_memory:
         # Two independent read transactions on two connections: the deal pass (most of
-        # the time on a big base) runs beside everything else.
+        # the time on a big base) runs beside everything else. (An in-memory SQLite base
+        # is one connection's own: it is read in one go.)
         with ThreadPoolExecutor(max_workers=1) as pool:
             deals_job = pool.submit(_read, engine, lambda s: repo.deal_aggregates(s, p))
             with UnitOfWork(engine) as uow:
