@@ -82,6 +82,7 @@ def query(request: Request, **changes: Any) -> str:
 # Pages in the top menu: (path, label, for heads of sales and admins only).
 NAV = [
     ("/", N_("Обзор"), False),
+    ("/board", N_("Планёрка"), False),
     ("/clients", N_("Клиенты"), False),
     ("/managers", N_("Менеджеры"), False),
     ("/capacity", N_("Нагрузка"), False),
@@ -133,6 +134,12 @@ CORE_LABELS = (
     N_("удовлетворённость клиентов"),
     N_("оценка коллег"),
     N_("дисциплина задач"),
+    # Messages of web/auth.py and services/accounts.py shown on the login and error pages.
+    N_("Нужно войти в систему."),
+    N_("Это доступно руководителю отдела продаж и администратору."),
+    N_("Форма устарела или пришла не из приложения (CSRF); обновите страницу."),
+    N_("Неверный логин или пароль."),
+    N_("Учётная запись отключена."),
 )
 
 # The gettext callables read the request's language from a context variable, so the one

@@ -40,7 +40,7 @@ def _kpi_value(value: Any, unit: str) -> str:
     if unit == "share":
         return f"{100 * float(value):.0f} %"
     if unit == "minutes":
-        return f"{float(value):.0f} {gettext('мин')}"
+        return f"{float(value):.0f} " + gettext("мин")
     if unit == "score":
         return f"{float(value):.1f}"
     return f"{value}"
