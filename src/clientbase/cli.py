@@ -27,6 +27,7 @@ except ImportError:  # pragma: no cover - older typer uses click itself
     from click import exceptions as cli_exc  # type: ignore[no-redef]
 from clientbase.cli_assign import assign
 from clientbase.cli_board import board_command
+from clientbase.cli_bonus import bonus_app
 from clientbase.cli_capacity import capacity_app
 from clientbase.cli_competency import competency_app
 from clientbase.cli_contacts import contacts_app
@@ -62,6 +63,7 @@ app.add_typer(capacity_app, name="capacity")
 app.add_typer(competency_app, name="competency")
 app.add_typer(contacts_app, name="contacts")
 app.add_typer(kpi_app, name="kpi")
+app.add_typer(bonus_app, name="bonus")
 app.add_typer(rotate_app, name="rotate")
 app.add_typer(users_app, name="users")
 app.add_typer(jobs_app, name="jobs")

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from clientbase.core.credit import SEGMENT_FIELDS
@@ -360,7 +360,9 @@ class ManagerBonus:
 
 
 def _pct(value: Decimal | float) -> str:
-    text = f"{float(value):.1f}".replace(".", ",")
+    # Cut, not rounded: 99.99 % must not read «100 %» beside a step it did not reach.
+    cut = Decimal(str(value)).quantize(Decimal("0.1"), ROUND_DOWN)
+    text = f"{cut:.1f}".replace(".", ",")
     return text[:-2] if text.endswith(",0") else text
 
 

@@ -31,6 +31,8 @@ from clientbase.errors import BadInputError
 
 ROLES: tuple[str, ...] = tuple(r.value for r in Role)
 ROLE_NAMES_RU = {
+    "first_purchase": "первая покупка",
+    "vacant": "за свободные роли",
     "acquisition": "привлечение",
     "sales": "продажа",
     "account": "ведение клиента",
@@ -308,7 +310,10 @@ def totals(
         seg = segment_of.get(c.deal_id) if segment_of is not None else None
         key = (c.manager_id, seg)
         out.by_manager_segment[key] = out.by_manager_segment.get(key, 0) + c.kopecks
-        role = c.role or "first_purchase"
+        # Shares taken over from a vacant role are kept apart from the roles held.
+        role = (
+            FIRST_PURCHASE if c.role is None else c.role if c.reason == BY_ROLE else NOBODY_IN_ROLE
+        )
         rkey = (c.manager_id, role)
         out.by_manager_role[rkey] = out.by_manager_role.get(rkey, 0) + c.kopecks
     return out
