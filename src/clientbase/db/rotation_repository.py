@@ -82,8 +82,25 @@ class RotationRepository:
     ) -> list[HeldClient]:
         """Clients with an open `account` responsibility, optionally of one manager."""
         c, r = t.Client, t.Responsibility
+        # Plain columns, not ORM objects: a hundred thousand clients load in a second.
         stmt = (
-            select(c, r.manager_id, r.since)
+            select(
+                c.id,
+                c.name,
+                c.tier,
+                c.status,
+                c.region,
+                c.industry,
+                c.product_line,
+                c.channel,
+                c.ownership,
+                c.potential,
+                c.revenue_12m,
+                c.hours,
+                c.locked,
+                r.manager_id,
+                r.since,
+            )
             .join(r, and_(r.client_id == c.id, r.role == ACCOUNT, r.until.is_(None)))
             .where(c.status.not_in(excluded_statuses))
             .order_by(c.id)
@@ -92,23 +109,23 @@ class RotationRepository:
             stmt = stmt.where(r.manager_id == manager_id)
         return [
             HeldClient(
-                id=client.id,
-                name=client.name,
-                tier=client.tier,
-                status=client.status,
-                region=client.region,
-                industry=client.industry,
-                product_line=client.product_line,
-                channel=client.channel,
-                ownership=client.ownership,
-                potential=float(client.potential),
-                revenue_12m=float(client.revenue_12m),
-                hours=None if client.hours is None else float(client.hours),
-                locked=client.locked,
-                owner_id=int(owner),
-                owner_since=since,
+                id=row.id,
+                name=row.name,
+                tier=row.tier,
+                status=row.status,
+                region=row.region,
+                industry=row.industry,
+                product_line=row.product_line,
+                channel=row.channel,
+                ownership=row.ownership,
+                potential=float(row.potential or 0.0),
+                revenue_12m=float(row.revenue_12m or 0.0),
+                hours=None if row.hours is None else float(row.hours),
+                locked=bool(row.locked),
+                owner_id=int(row.manager_id),
+                owner_since=row.since,
             )
-            for client, owner, since in self.session.execute(stmt)
+            for row in self.session.execute(stmt)
         ]
 
     def won_dates(
