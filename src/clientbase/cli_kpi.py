@@ -149,8 +149,9 @@ def _print_table(card: ks.Scorecard) -> None:
     out.print("Место — среди коллег той же группы ролей; балл 0–100 — взвешенные процентили.")
 
 
-def _print_manager(card: ks.Scorecard, manager_id: int) -> None:
+def _print_manager(card: ks.Scorecard, manager_id: int, comparison: ks.Comparison) -> None:
     row = card.row(manager_id)
+    before = {x.kpi: x for x in comparison.of("manager", str(manager_id))}
     out.print(
         f"[bold]{row.manager}[/] (#{row.manager_id}, {GROUP_RU.get(row.role_group, row.role_group)}"
         f", команда {row.team or '—'}) — период {card.period}: балл {_num(row.score)}, "
@@ -159,16 +160,26 @@ def _print_manager(card: ks.Scorecard, manager_id: int) -> None:
     )
     weights = card.weights.get(row.role_group, {})
     table = Table()
-    for title in ("Показатель", "Значение", "Процентиль", "Вес"):
-        table.add_column(title)
+    for title in (
+        "Показатель",
+        card.period,
+        comparison.previous,
+        comparison.last_year,
+        "Процентиль",
+        "Вес",
+    ):
+        table.add_column(title, justify="left" if title == "Показатель" else "right")
     for code, kdef in KPI_BY_CODE.items():
+        was = before.get(code)
         table.add_row(
             kdef.name,
             _value(code, row.kpis.value(code)),
+            _value(code, was.previous) if was else "",
+            _value(code, was.last_year) if was else "",
             _num(row.percentiles.get(code)),
             _pct(weights.get(code)) if weights.get(code) else "",
         )
-    table.add_row("прогноз на конец периода", _money(row.forecast), "", "")
+    table.add_row("прогноз на конец периода", _money(row.forecast), "", "", "", "")
     out.print(table)
     out.print(f"Сильные стороны: {', '.join(row.strengths) or '—'}", highlight=False)
     out.print(f"Зоны роста: {', '.join(row.weak_spots) or '—'}", highlight=False)
@@ -283,7 +294,8 @@ def kpi(
     rows = [r for r in card.rows if manager is None or r.manager_id == manager]
     if fmt is Format.table:
         if manager is not None:
-            _print_manager(card, manager)
+            comparison = ks.compare(engine=engine, period=label, today=day, current=card)
+            _print_manager(card, manager, comparison)
         else:
             _print_table(card)
         if details:
@@ -297,6 +309,7 @@ def kpi(
             trend=ks.trends(engine=engine, period=label, manager_id=manager),
             funnel=ks.funnel(engine=engine, period=label, manager_id=manager),
             seasonality=ks.seasonality(engine=engine, today=day),
+            comparison=ks.compare(engine=engine, period=label, today=day, current=card),
         )
         err.print(f"Записано менеджеров: {len(rows)} → {path}")
         return

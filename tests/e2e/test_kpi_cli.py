@@ -40,6 +40,7 @@ SHEETS = [
     "План-факт",
     "Динамика",
     "Команды",
+    "Сравнение",
     "Воронка",
     "Сезонность",
     "Веса",
@@ -98,6 +99,9 @@ def test_xlsx_opens_and_has_a_sheet_per_view(db: str, tmp_path: Path) -> None:
     assert trend[0][:2] == ["Месяц", "Компания"] and trend[-1][0] == "2026-10"
     teams = book.get_sheet_by_name("Команды").to_python()
     assert teams[-1][:2] == ["компания", "Компания"]
+    compared = book.get_sheet_by_name("Сравнение").to_python()
+    assert compared[0][3:6] == ["2026-10", "2026-09", "2025-10"]
+    assert compared[1][:3] == ["компания", "Компания", "объём продаж"]
 
 
 def test_the_file_suffix_chooses_the_format(db: str, tmp_path: Path) -> None:
@@ -114,6 +118,7 @@ def test_table_shows_the_scorecard_and_a_manager_card_with_details(db: str) -> N
     result = run_cli(*_kpi(db, "--period", "2026-Q3", "--manager", "3", "--details"))
     assert result.returncode == 0, result.stderr
     assert "Сильные стороны" in result.stdout and "Зоны роста" in result.stdout
+    assert "2026-Q2" in result.stdout and "2025-Q3" in result.stdout  # the comparison columns
     assert "Выигранные сделки периода" in result.stdout
     assert "Клиенты менеджера" in result.stdout
 

@@ -256,6 +256,26 @@ def test_a_quarter_uses_the_quarterly_plan_or_the_sum_of_monthly_plans(company: 
     assert card.row(1).forecast == round(310.5 * 92 / 53, 2)
 
 
+def test_every_kpi_is_compared_with_the_previous_period_and_last_year(company: Engine) -> None:
+    comparison = ks.compare(engine=company, period="2026-10", today=TODAY)
+    assert (comparison.previous, comparison.last_year) == ("2026-09", "2025-10")
+    anna = {x.kpi: x for x in comparison.of("manager", "1")}
+    assert (anna["volume"].current, anna["volume"].previous, anna["volume"].last_year) == (
+        300.5,
+        300.0,
+        1000.0,
+    )
+    assert anna["volume"].change_previous == 0.5 and anna["volume"].change_last_year == -699.5
+    # September: Анна won 300 from client 2 who had bought before → repeat rate 100 %.
+    assert anna["repeat_rate"].previous == 1.0 and anna["conversion"].previous == 1.0
+    assert "growth_prev" not in anna
+    sever = {x.kpi: x for x in comparison.of("team", "Север")}
+    # Север in September: 300 (Анна) + 400 (Борис).
+    assert sever["volume"].previous == 700.0 and sever["volume"].current == 900.5
+    company_rows = comparison.of("company", "company")
+    assert len(company_rows) == len(ks.COMPARED) and company_rows[0].name == "Компания"
+
+
 def test_drill_down_returns_the_records_behind_each_number(company: Engine) -> None:
     def drill(kpi: str, mid: int | None = 1) -> ks.DrillDown:
         return ks.drill_down(engine=company, period="2026-10", kpi=kpi, manager_id=mid, today=TODAY)

@@ -22,6 +22,7 @@ from clientbase.errors import BadInputError
 from clientbase.io.writers import escape_formula
 from clientbase.services.kpi import (
     GROUP_NAMES_RU,
+    Comparison,
     FunnelStage,
     GroupRow,
     Scorecard,
@@ -383,6 +384,61 @@ def _sheet_groups(book: _Book, card: Scorecard) -> None:
         ws.insert_chart(last + 2, 0, chart)
 
 
+UNIT_FORMAT = {"money": "money", "share": "pct", "count": "int"}
+
+
+def _sheet_comparison(book: _Book, comparison: Comparison) -> None:
+    ws = book.sheet("Сравнение")
+    heads = (
+        ("Уровень", 14),
+        ("Группа", 22),
+        ("Показатель", 30),
+        (comparison.period, 14),
+        (comparison.previous, 14),
+        (comparison.last_year, 14),
+        (f"Изменение к {comparison.previous}", 16),
+        (f"Изменение к {comparison.last_year}", 16),
+    )
+    for c, (title, width) in enumerate(heads):
+        ws.write_string(0, c, title, book.fmt["head"])
+        ws.set_column(c, c, width)
+    rows = [x for x in comparison.rows if x.level != "manager"]
+    for r, x in enumerate(rows, start=1):
+        kind = UNIT_FORMAT.get(KPI_BY_CODE[x.kpi].unit, "num")
+        ws.write_string(r, 0, LEVELS_RU[x.level])
+        ws.write_string(r, 1, escape_formula(x.name))
+        ws.write_string(r, 2, x.kpi_name)
+        for c, v in enumerate(
+            (x.current, x.previous, x.last_year, x.change_previous, x.change_last_year), start=3
+        ):
+            book.cell(ws, r, c, v, kind)
+    ws.freeze_panes(1, 3)
+    if rows:
+        ws.autofilter(0, 0, len(rows), len(heads) - 1)
+    # Company shares side by side for the three periods.
+    shares = [
+        i
+        for i, x in enumerate(rows, start=1)
+        if x.level == "company" and KPI_BY_CODE[x.kpi].unit == "share"
+    ]
+    if shares:
+        first, last = shares[0], shares[-1]
+        chart = book.wb.add_chart({"type": "column"})
+        for c, colour in ((3, "#4F81BD"), (4, "#A6A6A6"), (5, "#F79646")):
+            chart.add_series(
+                {
+                    "name": ["Сравнение", 0, c],
+                    "categories": ["Сравнение", first, 2, last, 2],
+                    "values": ["Сравнение", first, c, last, c],
+                    "fill": {"color": colour},
+                }
+            )
+        chart.set_title({"name": "Компания: доли к прошлому периоду и году"})
+        chart.set_y_axis({"num_format": "0%"})
+        chart.set_size({"width": 900, "height": 380})
+        ws.insert_chart(1, len(heads) + 1, chart)
+
+
 def _sheet_funnel(book: _Book, stages: Sequence[FunnelStage], period: str) -> None:
     ws = book.sheet("Воронка")
     cols = (("name", "Этап", "text"), ("count", "Количество", "int"))
@@ -445,6 +501,7 @@ def write_workbook(
     trend: Trend,
     funnel: Sequence[FunnelStage],
     seasonality: Sequence[SeasonMonth],
+    comparison: Comparison | None = None,
 ) -> None:
     """Write the KPI workbook to `path`."""
     book = _Book(path)
@@ -453,6 +510,8 @@ def write_workbook(
     _sheet_plan(book, card)
     _sheet_trends(book, trend)
     _sheet_groups(book, card)
+    if comparison is not None:
+        _sheet_comparison(book, comparison)
     _sheet_funnel(book, funnel, card.period)
     _sheet_seasonality(book, seasonality)
     _sheet_weights(book, card)

@@ -383,6 +383,100 @@ def scorecard_bars(card: Scorecard, manager_id: int) -> list[Bar]:
     ]
 
 
+@dataclass(frozen=True, slots=True)
+class Compared:
+    """One KPI of one manager or group in the period, the previous one and a year ago."""
+
+    level: str  # manager | team | role_group | company
+    key: str
+    name: str
+    kpi: str
+    kpi_name: str
+    current: float | None
+    previous: float | None
+    last_year: float | None
+
+    @property
+    def change_previous(self) -> float | None:
+        """current − previous (percentage points for shares), None if either is missing."""
+        return _diff(self.current, self.previous)
+
+    @property
+    def change_last_year(self) -> float | None:
+        """current − the same period last year."""
+        return _diff(self.current, self.last_year)
+
+
+def _diff(a: float | None, b: float | None) -> float | None:
+    return None if a is None or b is None else a - b
+
+
+@dataclass(slots=True)
+class Comparison:
+    """Every KPI of every manager and group against the previous period and last year."""
+
+    period: str
+    previous: str
+    last_year: str
+    rows: list[Compared]
+
+    def of(self, level: str, key: str) -> list[Compared]:
+        """The KPIs of one manager (key = id) or group."""
+        return [r for r in self.rows if r.level == level and r.key == key]
+
+
+# Compared KPIs: the SPEC §7 table (dynamics are the comparison itself).
+COMPARED = tuple(k for k in core.KPIS if not k.code.startswith("growth_"))
+
+
+def compare(
+    *,
+    engine: Engine,
+    period: str,
+    today: dt.date | None = None,
+    weights: dict[str, dict[str, float]] | None = None,
+    current: Scorecard | None = None,
+) -> Comparison:
+    """Each KPI per manager, team, role group and company vs the previous period and last
+    year (three scorecards; pass `current` when it is already computed)."""
+    p = core.parse_period(period)
+    today = today or dt.date.today()
+    weights = weights if weights is not None else load_weights(engine)
+    cards = [
+        current or scorecard(engine=engine, period=p.label, today=today, weights=weights),
+        scorecard(engine=engine, period=p.previous().label, today=today, weights=weights),
+        scorecard(engine=engine, period=p.same_last_year().label, today=today, weights=weights),
+    ]
+
+    def units(card: Scorecard) -> dict[tuple[str, str], tuple[str, KpiValues]]:
+        out: dict[tuple[str, str], tuple[str, KpiValues]] = {}
+        for g in (card.company, *card.role_groups, *card.teams):
+            out[(g.level, g.key)] = (g.name, g.kpis)
+        for r in card.rows:
+            out[("manager", str(r.manager_id))] = (r.manager, r.kpis)
+        return out
+
+    now, before, year_ago = (units(c) for c in cards)
+    rows = []
+    for (level, key), (name, values) in now.items():
+        prev_values = before.get((level, key), (name, None))[1]
+        ly_values = year_ago.get((level, key), (name, None))[1]
+        for k in COMPARED:
+            rows.append(
+                Compared(
+                    level,
+                    key,
+                    name,
+                    k.code,
+                    k.name,
+                    values.value(k.code),
+                    None if prev_values is None else prev_values.value(k.code),
+                    None if ly_values is None else ly_values.value(k.code),
+                )
+            )
+    return Comparison(p.label, p.previous().label, p.same_last_year().label, rows)
+
+
 def trends(
     *, engine: Engine, period: str, months: int = 12, manager_id: int | None = None
 ) -> Trend:
