@@ -269,8 +269,13 @@ def test_only_the_two_latest_holders_count_as_recent(engine: Engine) -> None:
                 ),
             ]
         )
-    run(engine)
-    assert owner_of(engine, cid) == first
+    result = run(engine, dry_run=True)
+    assert result.members[0].to_manager_id == first
+    # A longer memory (setting recent_holders = 3) keeps the first holder away too.
+    rot.save_settings(engine=engine, data={"recent_holders": 3})
+    again = run(engine, dry_run=True)
+    assert again.members[0].arm == "unplaced"
+    assert again.members[0].reason.endswith("был ответственным недавно — 3")
 
 
 def test_open_deals_and_open_activities_follow_the_client(engine: Engine) -> None:

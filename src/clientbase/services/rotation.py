@@ -108,6 +108,9 @@ class RotationSettings:
     warn_days: int = 14
     holdout: float = 0.2
     min_n: int = 30
+    # How many of the client's latest account managers (the current one included) may not
+    # receive it: 2 = neither the current nor the previous holder.
+    recent_holders: int = 2
     receiver_groups: tuple[str, ...] = (RoleGroup.FARMER.value,)
     excluded_statuses: tuple[str, ...] = ("prospect", "lost")
 
@@ -127,6 +130,7 @@ class RotationSettings:
             "warn_days": self.warn_days,
             "holdout": self.holdout,
             "min_n": self.min_n,
+            "recent_holders": self.recent_holders,
             "receiver_groups": list(self.receiver_groups),
             "excluded_statuses": list(self.excluded_statuses),
         }
@@ -179,6 +183,7 @@ class RotationSettings:
                 warn_days=int(data.get("warn_days", base.warn_days)),
                 holdout=float(data.get("holdout", base.holdout)),
                 min_n=int(data.get("min_n", base.min_n)),
+                recent_holders=int(data.get("recent_holders", base.recent_holders)),
                 receiver_groups=tuple(
                     RoleGroup(g).value for g in data.get("receiver_groups", base.receiver_groups)
                 ),
@@ -204,6 +209,8 @@ class RotationSettings:
             raise BadInputError("Окно реактивации (window_days) должно быть ≥ 1 дня.")
         if self.warn_days < 0:
             raise BadInputError("Срок предупреждения (warn_days) не может быть отрицательным.")
+        if self.recent_holders < 1:
+            raise BadInputError("Настройки ротации: recent_holders должен быть ≥ 1.")
         if RoleGroup.HUNTER.value in self.receiver_groups:
             raise BadInputError(
                 "Настройки ротации: охотники не получают клиентов на сопровождение "
@@ -612,7 +619,7 @@ def _decide(
         dormant.append((client, days))
 
     receivers, everyone = _receivers(repo, settings, tables, day)
-    holders = repo.recent_holders([c.id for c, _ in dormant])
+    holders = repo.recent_holders([c.id for c, _ in dormant], keep=settings.recent_holders)
     plan_settings = PlanSettings(tier_weight=dict(tables.tier_weight), as_of=day)
     pool = list(receivers.values())
     plan_clients = [_plan_client(c) for c, _ in dormant]
