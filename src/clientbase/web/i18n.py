@@ -10,6 +10,7 @@ sets for each request (the user's `language` field, else the `lang` cookie, else
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import sys
 from collections.abc import Iterable
@@ -22,6 +23,7 @@ from urllib.parse import parse_qs
 
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 from babel.support import Translations
@@ -29,6 +31,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from clientbase import __version__
 from clientbase.settings import get_settings
 
 LANGUAGES = ("ru", "en")
@@ -146,13 +149,8 @@ class LanguageMiddleware:
             _language.reset(token)
 
 
-# Extraction: what `python -m clientbase.web.i18n` (and the catalog test) reads.
-METHOD_MAP = [
-    ("templates/**.html", "jinja2.ext:babel_extract"),
-    ("templating.py", "python"),
-    ("routes/**.py", "python"),
-]
-OPTIONS_MAP = {"templates/**.html": {"newstyle_gettext": "true", "silent": "false"}}
+# Extraction: the files of babel.cfg, the gettext names of the code and templates.
+BABEL_CFG = WEB / "babel.cfg"
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
 
 
@@ -160,13 +158,16 @@ def extract() -> Catalog:
     """Every translatable text of the web app, from the templates and the Python sources."""
     catalog = Catalog(
         project="clientbase",
+        version=__version__,
         domain=DOMAIN,
         header_comment="# Texts of the clientbase web app; msgid is the Russian source text.",
         charset="utf-8",
         fuzzy=False,
     )
+    with BABEL_CFG.open(encoding="utf-8") as fp:
+        method_map, options_map = parse_mapping_cfg(fp, str(BABEL_CFG))  # type: ignore[no-untyped-call]
     found: Iterable[tuple[str, int, Any, list[str], str | None]] = extract_from_dir(
-        str(WEB), METHOD_MAP, OPTIONS_MAP, KEYWORDS, strip_comment_tags=True
+        str(WEB), method_map, options_map, KEYWORDS, strip_comment_tags=True
     )
     for filename, lineno, message, comments, context in found:
         catalog.add(
@@ -200,6 +201,14 @@ def main(argv: list[str]) -> int:
             path.parent.mkdir(parents=True, exist_ok=True)
             catalog = Catalog(locale=language, domain=DOMAIN, project="clientbase", fuzzy=False)
         catalog.update(template, no_fuzzy_matching=True)
+        catalog.header_comment = (
+            f"# {LANGUAGE_NAMES[language]} texts of the clientbase web app "
+            "(msgid: the Russian source text)."
+        )
+        catalog.version = __version__
+        catalog.revision_date = dt.datetime.now(dt.UTC)
+        catalog.last_translator = "clientbase"
+        catalog.language_team = LANGUAGE_NAMES[language]
         with path.open("wb") as fp:
             write_po(fp, catalog, width=100, sort_output=True, ignore_obsolete=True)
         missing = sorted(str(m.id) for m in catalog if m.id and not m.string)
