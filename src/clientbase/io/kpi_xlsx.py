@@ -415,28 +415,34 @@ def _sheet_comparison(book: _Book, comparison: Comparison) -> None:
     ws.freeze_panes(1, 3)
     if rows:
         ws.autofilter(0, 0, len(rows), len(heads) - 1)
-    # Company shares side by side for the three periods.
-    shares = [
-        i
-        for i, x in enumerate(rows, start=1)
-        if x.level == "company" and KPI_BY_CODE[x.kpi].unit == "share"
-    ]
+    # Company shares side by side for the three periods: a small table of their own under
+    # the chart (the chart needs contiguous cells), then the chart.
+    shares = [x for x in rows if x.level == "company" and KPI_BY_CODE[x.kpi].unit == "share"]
     if shares:
-        first, last = shares[0], shares[-1]
+        top, left = 22, len(heads) + 1
+        ws.write_string(top, left, "Доли компании", book.fmt["head"])
+        for c, (label, _) in enumerate(heads[3:6], start=1):
+            ws.write_string(top, left + c, label, book.fmt["head"])
+        for r, x in enumerate(shares, start=top + 1):
+            ws.write_string(r, left, x.kpi_name)
+            for c, v in enumerate((x.current, x.previous, x.last_year), start=1):
+                book.cell(ws, r, left + c, v, "pct")
+        ws.set_column(left, left, 30)
+        last = top + len(shares)
         chart = book.wb.add_chart({"type": "column"})
-        for c, colour in ((3, "#4F81BD"), (4, "#A6A6A6"), (5, "#F79646")):
+        for c, colour in ((1, "#4F81BD"), (2, "#A6A6A6"), (3, "#F79646")):
             chart.add_series(
                 {
-                    "name": ["Сравнение", 0, c],
-                    "categories": ["Сравнение", first, 2, last, 2],
-                    "values": ["Сравнение", first, c, last, c],
+                    "name": ["Сравнение", top, left + c],
+                    "categories": ["Сравнение", top + 1, left, last, left],
+                    "values": ["Сравнение", top + 1, left + c, last, left + c],
                     "fill": {"color": colour},
                 }
             )
         chart.set_title({"name": "Компания: доли к прошлому периоду и году"})
         chart.set_y_axis({"num_format": "0%"})
         chart.set_size({"width": 900, "height": 380})
-        ws.insert_chart(1, len(heads) + 1, chart)
+        ws.insert_chart(1, left, chart)
 
 
 def _sheet_funnel(book: _Book, stages: Sequence[FunnelStage], period: str) -> None:
