@@ -4,7 +4,9 @@ English on every page, the switch needs the CSRF token, and Russian stays the de
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
+import tokenize
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -25,6 +27,7 @@ from clientbase.web.app import create_app
 from clientbase.web.routes import capacity as capacity_routes
 from clientbase.web.routes import imports as import_routes
 from clientbase.web.routes import plans as plan_routes
+from clientbase.web.templating import templates
 from web_helpers import log_in
 
 PASSWORD = "i18n-pass-1"
@@ -109,6 +112,46 @@ def test_the_template_catalog_is_what_the_sources_give_today() -> None:
     assert (sorted(missing), sorted(stale)) == ([], []), (
         "run `python -m clientbase.web.i18n` and translate the new messages"
     )
+
+
+def test_no_russian_text_is_left_outside_a_gettext_call_in_the_templates() -> None:
+    raw = []
+    for path in sorted((i18n.WEB / "templates").rglob("*.html")):
+        tokens = [
+            t for t in templates.env.lex(path.read_text(encoding="utf-8")) if t[1] != "whitespace"
+        ]
+        for index, (line, kind, value) in enumerate(tokens):
+            if not CYRILLIC.search(value):
+                continue
+            before = [t[2] for t in tokens[max(0, index - 2) : index]]
+            if kind == "string" and before == ["_", "("]:
+                continue
+            raw.append(f"{path.relative_to(i18n.WEB)}:{line}: {value.strip()[:60]}")
+    assert raw == []
+
+
+def test_no_russian_text_is_left_outside_a_gettext_call_in_the_page_routes() -> None:
+    raw = []
+    # The JSON API answers programs, not people: its messages stay as the services give them.
+    for path in sorted(p for p in (i18n.WEB / "routes").glob("*.py") if p.name != "api.py"):
+        source = path.read_text(encoding="utf-8")
+        tokens = [
+            t
+            for t in tokenize.generate_tokens(io.StringIO(source).readline)
+            if t.type not in (tokenize.NL, tokenize.COMMENT)
+        ]
+        for index, token in enumerate(tokens):
+            if token.type != tokenize.STRING or not CYRILLIC.search(token.string):
+                continue
+            start = index - 1
+            while start >= 0 and tokens[start].type == tokenize.STRING:
+                start -= 1  # implicit concatenation inside one call
+            if start < 0 or tokens[start].type in (tokenize.NEWLINE, tokenize.INDENT):
+                continue  # a docstring
+            if tokens[start].string == "(" and tokens[start - 1].string in ("_", "N_", "gettext"):
+                continue
+            raw.append(f"{path.name}:{token.start[0]}: {token.string[:60]}")
+    assert raw == []
 
 
 def test_labels_kept_in_russian_by_the_services_are_in_the_catalog() -> None:
