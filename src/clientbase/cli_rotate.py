@@ -142,8 +142,12 @@ def run(
         typer.Option(help="Доля контрольной группы (по умолчанию 0.2).", min=0.0, max=1.0),
     ] = None,
     confirm_vip: Annotated[
-        bool, typer.Option("--confirm-vip", help="Руководитель подтверждает ротацию VIP.")
+        bool, typer.Option("--confirm-vip", help="Руководитель подтверждает ротацию всех VIP.")
     ] = False,
+    vip: Annotated[
+        list[int] | None,
+        typer.Option("--vip", help="Подтвердить ротацию этого VIP-клиента (ID; можно повторять)."),
+    ] = None,
     path: Annotated[
         Path | None, typer.Option("--out", help="Записать всех кандидатов в CSV или XLSX.")
     ] = None,
@@ -152,6 +156,7 @@ def run(
     """Прогон ротации за дату: контрольная группа остаётся, остальные переходят к другим."""
     engine = database.open_database(db)
     day = date.date() if date else dt.date.today()
+    confirmed: rot.VipConfirmation = confirm_vip or frozenset(vip or ())
     if dry_run:
         result = rot.run_rotation(
             engine=engine,
@@ -159,12 +164,12 @@ def run(
             dry_run=True,
             seed=seed,
             holdout=holdout,
-            confirm_vip=confirm_vip,
+            confirm_vip=confirmed,
         )
     else:
         with err.status("Ротация…"):
             result = rot.run_rotation(
-                engine=engine, run_date=day, seed=seed, holdout=holdout, confirm_vip=confirm_vip
+                engine=engine, run_date=day, seed=seed, holdout=holdout, confirm_vip=confirmed
             )
     out.print(result.message)
     if result.already_done:
@@ -418,4 +423,13 @@ def rotate(
     if date is None and not dry_run:
         out.print(ctx.get_help())
         return
-    run(db=db, date=date, dry_run=dry_run, seed=0, holdout=None, confirm_vip=False, path=None)
+    run(
+        db=db,
+        date=date,
+        dry_run=dry_run,
+        seed=0,
+        holdout=None,
+        confirm_vip=False,
+        vip=None,
+        path=None,
+    )

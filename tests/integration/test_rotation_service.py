@@ -804,3 +804,18 @@ def test_settings_survive_a_round_trip_and_keep_defaults_for_missing_keys() -> N
     assert rot.RotationSettings.from_dict(settings.to_dict()) == settings
     assert settings.window_days == 90 and settings.holdout == 0.2
     assert settings.stage_probability == {"кп": 0.7}
+
+
+def test_the_head_may_confirm_single_vip_clients(engine: Engine) -> None:
+    with Session(engine) as s, s.begin():
+        a = manager(s, "Анна", grade=5)
+        senior = manager(s, "Старший", grade=4, capacity=40)
+        chosen = client(s, "Важный 1", a, tier="VIP")
+        other = client(s, "Важный 2", a, tier="VIP")
+    result = run(engine, confirm_vip=frozenset({chosen}))
+    arms = {m.client_id: m.arm for m in result.members}
+    assert arms == {chosen: "rotated", other: "unplaced"}
+    assert owner_of(engine, chosen) == senior and owner_of(engine, other) == a
+    with Session(engine) as s:
+        params = s.scalars(select(t.RotationRun.params)).one()
+    assert params["confirm_vip"] == [chosen]

@@ -68,6 +68,8 @@ from clientbase.services.locks import JobLockedError, acquire, default_holder, r
 from clientbase.services.plans import ASSIGNMENTS_LOCK
 
 SETTINGS_KEY = "rotation_settings"
+# The head's confirmation of VIP rotation: all VIP clients of the run, or these client ids.
+VipConfirmation = bool | frozenset[int]
 JOB_NAME = "rotation"
 ARM_RU = {"rotated": "передан", "holdout": "контроль", "unplaced": "не передан"}
 
@@ -284,7 +286,7 @@ def _history(
     won: dict[int, list[dt.date]],
     stages: dict[int, list[str | None]],
     *,
-    confirm_vip: bool = False,
+    confirm_vip: VipConfirmation = False,
 ) -> ClientHistory:
     return ClientHistory(
         client_id=client.id,
@@ -293,7 +295,7 @@ def _history(
         won_dates=won.get(client.id, []),
         locked=client.locked,
         open_deal_probability=_stage_probability(settings, stages.get(client.id, [])),
-        vip_confirmed=confirm_vip,
+        vip_confirmed=(confirm_vip if isinstance(confirm_vip, bool) else client.id in confirm_vip),
     )
 
 
@@ -572,7 +574,7 @@ def _decide(
     day: dt.date,
     seed: int,
     share: float,
-    confirm_vip: bool,
+    confirm_vip: VipConfirmation,
 ) -> _Decision:
     """Candidates, exclusions, the hold-out draw and the receiver of every rotated client."""
     tables = stored_tables(repo.session)
@@ -852,7 +854,7 @@ def run_rotation(
     dry_run: bool = False,
     seed: int = 0,
     holdout: float | None = None,
-    confirm_vip: bool = False,
+    confirm_vip: VipConfirmation = False,
     actor: str = "system",
     today: dt.date | None = None,
 ) -> RunResult:
@@ -880,7 +882,7 @@ def _run(
     dry_run: bool,
     seed: int,
     holdout: float | None,
-    confirm_vip: bool,
+    confirm_vip: VipConfirmation,
     actor: str,
 ) -> RunResult:
     repo = RotationRepository(uow.session)
@@ -907,7 +909,7 @@ def _run(
         params = {
             **settings.to_dict(),
             "holdout": share,
-            "confirm_vip": confirm_vip,
+            "confirm_vip": (confirm_vip if isinstance(confirm_vip, bool) else sorted(confirm_vip)),
             "on_trial": decision.on_trial,
         }
         run_id = repo.add_run(
