@@ -135,6 +135,7 @@ class _Book:
         return ws
 
     def cell(self, ws: Worksheet, r: int, c: int, value: Any, kind: str = "text") -> None:
+        """Write a number with its format, text made safe, None as an empty cell."""
         if value is None:
             ws.write_blank(r, c, None)
         elif isinstance(value, str):
