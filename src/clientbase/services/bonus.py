@@ -191,15 +191,15 @@ class WhatIf:
 
 
 def _read_file(path: Path, what: str) -> Any:
+    suffix = path.suffix.lower()
+    if suffix not in (".json", ".toml"):
+        raise BadInputError(f"{what} {path}: ожидается файл .json или .toml.")
     try:
         text = path.read_text(encoding="utf-8-sig")
     except OSError as exc:
         raise BadInputError(f"{what} {path}: не прочитать ({exc.strerror}).") from exc
     except UnicodeDecodeError as exc:
         raise BadInputError(f"{what} {path}: файл не в UTF-8.") from exc
-    suffix = path.suffix.lower()
-    if suffix not in (".json", ".toml"):
-        raise BadInputError(f"{what} {path}: ожидается файл .json или .toml.")
     try:
         return json.loads(text) if suffix == ".json" else tomllib.loads(text)
     except json.JSONDecodeError as exc:
