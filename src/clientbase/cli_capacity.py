@@ -11,13 +11,20 @@ import typer
 from rich.table import Table
 
 from clientbase.cli_common import DbOption, err, out, write_rows
+from clientbase.core.season import MONTHS_RU, parse_period, working_days
 from clientbase.errors import BadInputError
 from clientbase.services import capacity as cs
 from clientbase.services import database
+from clientbase.services import season as ss
 
 capacity_app = typer.Typer(
     help="Ёмкость и нагрузка менеджеров, потребность в штате, «закопанные» клиенты.",
 )
+season_app = typer.Typer(
+    help="Сезонная ёмкость: коэффициенты месяцев, праздники, рабочая неделя.",
+    no_args_is_help=True,
+)
+capacity_app.add_typer(season_app, name="season")
 
 TablesOption = Annotated[
     Path | None,
@@ -84,10 +91,19 @@ def capacity(
         bool, typer.Option("--learned", help="Часы на клиента по истории активностей.")
     ] = False,
     today: TodayOption = None,
+    period: Annotated[
+        str | None,
+        typer.Option(
+            "--period",
+            help="Ёмкость на период (2026-12, 2026-Q4): сезон и отпуска.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Ёмкость каждого менеджера с факторами, нагрузка, загрузка % и статус."""
     if ctx.invoked_subcommand is not None:
         return
+    bounds = parse_period(period) if period is not None else None
     engine = database.open_database(db)
     tab = cs.load_tables(engine, tables)
     workload = cs.learned_workload(engine, tables=tab) if learned else None
@@ -98,6 +114,7 @@ def capacity(
         days=days,
         manager_id=manager,
         workload=workload,
+        period=bounds,
     )
     headers = [
         "id",
@@ -132,7 +149,14 @@ def capacity(
         ]
         for x in rows
     ]
-    _emit("Ёмкость и нагрузка", headers, data, fmt, path)
+    if bounds is not None or any(x.season for x in rows):
+        headers.insert(4, "сезон")
+        headers.insert(5, "присутствие %")
+        for x, row in zip(rows, data, strict=True):
+            row.insert(4, x.season_factor)
+            row.insert(5, round(100 * x.presence, 1))
+    title = "Ёмкость и нагрузка" + (f" на {period}" if period else "")
+    _emit(title, headers, data, fmt, path)
     over = [x for x in rows if x.status == "over"]
     if fmt is Format.table and over:
         err.print(f"Перегружены: {', '.join(f'#{x.manager_id} {x.name}' for x in over)}")
@@ -275,3 +299,50 @@ def photo(
         for p in photos
     ]
     _emit(f"Фотография рабочего дня за {days} дн.", headers, data, fmt, path)
+
+
+@season_app.command("show")
+def season_show(
+    db: DbOption = None,
+    period: Annotated[
+        str | None,
+        typer.Option(
+            "--period", help="Показать и рабочие дни периода (2026-12).", show_default=False
+        ),
+    ] = None,
+) -> None:
+    """Показать таблицу сезонной ёмкости (app_meta «seasonal_capacity»)."""
+    engine = database.open_database(db)
+    table = ss.load_season(engine=engine)
+    grid = Table(title="Сезонная ёмкость: коэффициенты месяцев")
+    grid.add_column("месяц")
+    grid.add_column("коэффициент", justify="right")
+    for month, name in enumerate(MONTHS_RU, start=1):
+        grid.add_row(f"{month:02d} {name}", f"{table.factor(month):.2f}")
+    out.print(grid)
+    days = "пн–пт" if table.workdays == frozenset({1, 2, 3, 4, 5}) else str(sorted(table.workdays))
+    out.print(f"Рабочие дни недели: {days}; праздников: {len(table.holidays)}.", highlight=False)
+    if table.holidays:
+        out.print(", ".join(d.isoformat() for d in sorted(table.holidays)), highlight=False)
+    if table.is_default:
+        out.print("Таблица не задана: все коэффициенты 1.0 (ёмкость меняют только отпуска).")
+    if period is not None:
+        start, end = parse_period(period)
+        n = len(working_days(start, end, table))
+        out.print(f"Период {period}: рабочих дней {n}.", highlight=False)
+
+
+@season_app.command("import")
+def season_import(
+    file: Annotated[Path, typer.Argument(help="Файл TOML или JSON с разделом months.")],
+    db: DbOption = None,
+) -> None:
+    """Загрузить таблицу сезонной ёмкости из файла (заменяет сохранённую)."""
+    engine = database.open_database(db)
+    table = ss.import_season(engine=engine, path=file)
+    changed = ", ".join(f"{MONTHS_RU[m - 1]} ×{v:.2f}" for m, v in table.months.items() if v != 1.0)
+    out.print(
+        f"Сезонная ёмкость сохранена: {changed or 'все месяцы ×1.00'}; "
+        f"праздников: {len(table.holidays)}.",
+        highlight=False,
+    )

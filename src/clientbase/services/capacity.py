@@ -31,9 +31,11 @@ from clientbase.core.capacity import (
     tables_from_dict,
     tables_to_dict,
 )
+from clientbase.core.season import month_bounds, seasonal_capacity, seasonal_hours
 from clientbase.core.types import Role, RoleGroup, Tier
 from clientbase.db import tables as t
 from clientbase.errors import BadInputError, NotFoundError
+from clientbase.services.season import period_adjustments
 
 META_KEY = "capacity_tables"
 UNDER, OVER = 0.70, 1.00
@@ -170,6 +172,10 @@ class ManagerLoad:
     status: str  # under | ok | over
     buried: int = 0
     coverage: float = 100.0  # % of clients contacted in the last N days
+    # Seasonal capacity (`period`): month factor, share of working days present, in words.
+    season_factor: float = 1.0
+    presence: float = 1.0
+    season: str = ""
 
     @property
     def status_ru(self) -> str:
@@ -192,12 +198,18 @@ def manager_loads(
     days: int = 30,
     manager_id: int | None = None,
     workload: list[Workload] | None = None,
+    period: tuple[dt.date, dt.date] | None = None,
+    seasonal: bool = True,
 ) -> list[ManagerLoad]:
     """Capacity, load (clients, weighted, hours), utilization, status and coverage per manager.
 
     Only active managers are listed; `manager_id` picks one (NotFoundError if there is none).
     Hours per client come from the client's own figure, else `workload` (e.g. the result of
-    `learned_workload`), else the default table.
+    `learned_workload`), else the default table. Capacity and selling hours are those of
+    `period` (first and last day; default: the calendar month of `today`): the season
+    table's month factor and each manager's presence (absences) scale them — exactly as the
+    distribution engine does for a plan dated in that month. `seasonal=False` gives the
+    model capacity alone (headcount planning is structural: a vacation hires nobody).
     """
     tables = tables if tables is not None else load_tables(engine)
     per_segment = {(w.tier, w.complexity): w.hours for w in workload or []}
@@ -220,6 +232,7 @@ def manager_loads(
             ).group_by(r.manager_id, c.tier)
         ).all()
         buried = dict(_buried_counts(session, engine, today, days))
+        season = period_adjustments(session, *(period or month_bounds(today))) if seasonal else None
     loads: dict[int, list[tuple[str, int, int, float]]] = defaultdict(list)
     for mid, tier, n, n_explicit, explicit in load_rows:
         loads[mid].append((tier, n, n_explicit, float(explicit)))
@@ -232,6 +245,13 @@ def manager_loads(
             override=mgr.capacity_override,
             tables=tables,
         )
+        capacity, offer = cap.clients, selling_hours(mgr.hours, tables)
+        factor, presence, season_text = 1.0, 1.0, ""
+        if season is not None:
+            adj = season.of(mgr.id)
+            capacity = seasonal_capacity(cap.clients, adj)
+            offer = seasonal_hours(offer, adj)
+            factor, presence, season_text = adj.factor, round(adj.presence, 4), adj.explain()
         by_tier: dict[str, int] = {}
         hours = 0.0
         for tier, n, n_explicit, explicit in loads.get(mgr.id, []):
@@ -241,11 +261,8 @@ def manager_loads(
             hours += explicit + (n - n_explicit) * each
         clients = sum(by_tier.values())
         weighted = sum(tables.tier_weight[Tier(k)] * v for k, v in by_tier.items())
-        offer = selling_hours(mgr.hours, tables)
-        u_clients = (
-            100.0 * weighted / cap.clients if cap.clients else (0.0 if not weighted else 999.0)
-        )
-        u_hours = 100.0 * hours / offer
+        u_clients = 100.0 * weighted / capacity if capacity else (0.0 if not weighted else 999.0)
+        u_hours = 100.0 * hours / offer if offer else (0.0 if not hours else 999.0)
         util = max(u_clients, u_hours)
         n_buried = buried.get(mgr.id, 0)
         result.append(
@@ -254,9 +271,9 @@ def manager_loads(
                 name=mgr.name,
                 role_group=group.value,
                 team=mgr.team,
-                capacity=cap.clients,
+                capacity=capacity,
                 overridden=cap.overridden,
-                drivers=cap.explain(),
+                drivers=cap.explain() + (f"; {season_text} → {capacity}" if season_text else ""),
                 factors=dict(cap.factors),
                 hours_capacity=offer,
                 clients=clients,
@@ -269,6 +286,9 @@ def manager_loads(
                 status=_status(util),
                 buried=n_buried,
                 coverage=round(100.0 * (clients - n_buried) / clients, 1) if clients else 100.0,
+                season_factor=factor,
+                presence=presence,
+                season=season_text,
             )
         )
     return result
@@ -632,7 +652,7 @@ def headcount(
     tables = tables if tables is not None else load_tables(engine)
     if growth <= -1:
         raise BadInputError("--growth: рост не может быть −100 % и меньше.")
-    loads = manager_loads(engine, tables=tables, today=today)
+    loads = manager_loads(engine, tables=tables, today=today, seasonal=False)
     c = t.Client
     q = _active_load(
         t.Manager.id, t.Manager.role_group, func.coalesce(c.region, "—"), c.tier, func.count()

@@ -18,6 +18,7 @@ from sqlalchemy import Engine, and_, select, update
 from sqlalchemy.orm import Session
 
 from clientbase.core.capacity import Drivers, client_capacity
+from clientbase.core.season import month_bounds, seasonal_capacity, seasonal_hours
 from clientbase.core.types import (
     PRINCIPLE_LIST_FIELD,
     ClientStatus,
@@ -40,6 +41,7 @@ from clientbase.planning.schemas import (
 )
 from clientbase.planning.solve import make_plan
 from clientbase.services.capacity import stored_tables
+from clientbase.services.season import period_adjustments
 
 # Which clients need a responsible of each planned role (SPEC §5 defaults).
 STATUSES_FOR_ROLE: dict[Role, tuple[str, ...]] = {
@@ -102,7 +104,13 @@ def _eligibility(m: t.Manager) -> Eligibility:
 
 
 def build_instance(session: Session, settings: Settings, *, today: dt.date) -> Instance:
-    """Read managers, clients needing the role, current owners and locks into an instance."""
+    """Read managers, clients needing the role, current owners and locks into an instance.
+
+    Capacities and selling hours are those of the calendar month of `today` (the plan's
+    `as_of`): the season table's month factor and each manager's presence scale them; a
+    manager absent on `today` or the whole month takes no new clients.
+    """
+    season = period_adjustments(session, *month_bounds(today))
     absent = set(
         session.scalars(
             select(t.Absence.manager_id).where(
@@ -120,6 +128,7 @@ def build_instance(session: Session, settings: Settings, *, today: dt.date) -> I
             override=m.capacity_override,
             tables=tables,
         )
+        adj = season.of(m.id)
         managers.append(
             Manager(
                 id=str(m.id),
@@ -127,9 +136,9 @@ def build_instance(session: Session, settings: Settings, *, today: dt.date) -> I
                 role_group=group,
                 grade=m.grade,
                 active=m.active,
-                absent=m.id in absent,
-                capacity=capacity.clients,
-                hours=m.hours,
+                absent=m.id in absent or adj.fully_absent,
+                capacity=seasonal_capacity(capacity.clients, adj),
+                hours=seasonal_hours(m.hours, adj) if m.hours is not None else None,
                 eligibility=_eligibility(m),
             )
         )
