@@ -31,6 +31,7 @@ from clientbase.cli_bonus import bonus_app
 from clientbase.cli_capacity import capacity_app
 from clientbase.cli_competency import competency_app
 from clientbase.cli_contacts import contacts_app
+from clientbase.cli_crosssell import crosssell_app
 from clientbase.cli_io import export, import_
 from clientbase.cli_jobs import jobs_app
 from clientbase.cli_kpi import kpi_app
@@ -62,6 +63,7 @@ app.add_typer(plan_app, name="plan")
 app.add_typer(capacity_app, name="capacity")
 app.add_typer(competency_app, name="competency")
 app.add_typer(contacts_app, name="contacts")
+app.add_typer(crosssell_app, name="crosssell")
 app.add_typer(kpi_app, name="kpi")
 app.add_typer(bonus_app, name="bonus")
 app.add_typer(rotate_app, name="rotate")

@@ -1,0 +1,160 @@
+"""Queries of cross-sell routing: clients by reference, account owners, existing opportunities."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from clientbase.core.types import Role
+from clientbase.db import tables as t
+
+CHUNK = 500
+SOURCE = "cross_sell"
+STAGE = "cross-sell"
+
+
+def _chunks(items: list[Any]) -> Iterable[list[Any]]:
+    for start in range(0, len(items), CHUNK):
+        yield items[start : start + CHUNK]
+
+
+def get_meta(session: Session, key: str) -> Any:
+    """A JSON value of app_meta, or None."""
+    row = session.get(t.AppMeta, key)
+    if row is None:
+        return None
+    try:
+        return json.loads(row.value)
+    except json.JSONDecodeError:
+        return None
+
+
+def set_meta(session: Session, key: str, value: Any) -> None:
+    """Store a JSON value in app_meta."""
+    text = json.dumps(value, ensure_ascii=False)
+    row = session.get(t.AppMeta, key)
+    if row is None:
+        session.add(t.AppMeta(key=key, value=text))
+    else:
+        row.value = text
+
+
+def clients_by_reference(session: Session, refs: list[str]) -> dict[str, list[t.Client]]:
+    """Clients matching each reference: id, then external id, then exact name (all matches)."""
+    found: dict[str, list[t.Client]] = {}
+    c = t.Client
+    ids = sorted({int(r) for r in refs if r.isdigit() and len(r) < 12})
+    by_id: dict[int, t.Client] = {}
+    for part in _chunks(ids):
+        for client in session.scalars(select(c).where(c.id.in_(part))):
+            by_id[client.id] = client
+    rest = sorted({r for r in refs if not (r.isdigit() and len(r) < 12 and int(r) in by_id)})
+    by_external: dict[str, list[t.Client]] = {}
+    by_name: dict[str, list[t.Client]] = {}
+    for part in _chunks(rest):
+        for client in session.scalars(select(c).where(c.external_id.in_(part)).order_by(c.id)):
+            by_external.setdefault(str(client.external_id), []).append(client)
+        for client in session.scalars(select(c).where(c.name.in_(part)).order_by(c.id)):
+            by_name.setdefault(client.name, []).append(client)
+    for ref in refs:
+        if ref.isdigit() and len(ref) < 12 and int(ref) in by_id:
+            found[ref] = [by_id[int(ref)]]
+        else:
+            found[ref] = by_external.get(ref) or by_name.get(ref) or []
+    return found
+
+
+def account_owners(session: Session, client_ids: list[int]) -> dict[int, int]:
+    """The active account manager of each client (clients without one are left out)."""
+    r = t.Responsibility
+    owners: dict[int, int] = {}
+    for part in _chunks(sorted(set(client_ids))):
+        rows = session.execute(
+            select(r.client_id, r.manager_id).where(
+                r.client_id.in_(part), r.role == Role.ACCOUNT.value, r.until.is_(None)
+            )
+        )
+        owners.update({int(cid): int(mid) for cid, mid in rows})
+    return owners
+
+
+def managers(session: Session) -> list[t.Manager]:
+    """Every manager, by id."""
+    return list(session.scalars(select(t.Manager).order_by(t.Manager.id)))
+
+
+def absent_ids(session: Session, today: dt.date) -> set[int]:
+    """Managers with an absence covering `today`."""
+    a = t.Absence
+    return set(
+        session.scalars(select(a.manager_id).where(a.start_date <= today, a.end_date >= today))
+    )
+
+
+def existing_opportunities(session: Session, external_ids: list[str]) -> dict[str, t.Deal]:
+    """Cross-sell deals already created for these external ids."""
+    d = t.Deal
+    found: dict[str, t.Deal] = {}
+    for part in _chunks(sorted(set(external_ids))):
+        for deal in session.scalars(select(d).where(d.source == SOURCE, d.external_id.in_(part))):
+            found[str(deal.external_id)] = deal
+    return found
+
+
+def open_cross_sell_counts(session: Session) -> dict[int, int]:
+    """Open cross-sell deals per manager."""
+    d = t.Deal
+    rows = session.execute(
+        select(d.manager_id, func.count())
+        .where(d.source == SOURCE, d.outcome == "open", d.manager_id.is_not(None))
+        .group_by(d.manager_id)
+    )
+    return {int(mid): int(n) for mid, n in rows if mid is not None}
+
+
+def add_opportunity(
+    session: Session,
+    *,
+    client_id: int,
+    manager_id: int,
+    amount: float,
+    product_line: str | None,
+    external_id: str,
+    today: dt.date,
+    account_id: int | None,
+    account: str | None,
+    manager: str,
+    reason: str,
+    actor: str,
+) -> t.Deal:
+    """An open cross-sell deal for the chosen manager and the client's history row with why."""
+    deal = t.Deal(
+        client_id=client_id,
+        manager_id=manager_id,
+        amount=amount,
+        created=today,
+        outcome="open",
+        stage=STAGE,
+        product_line=product_line,
+        source=SOURCE,
+        external_id=external_id,
+    )
+    session.add(deal)
+    session.flush()
+    session.add(
+        t.ChangeHistory(
+            entity="client",
+            entity_id=client_id,
+            field="cross_sell",
+            old_value=f"{account} (#{account_id})" if account_id is not None else None,
+            new_value=f"сделка #{deal.id} ({product_line or '—'}) → {manager} (#{manager_id})",
+            reason=reason[:200],
+            actor=actor,
+        )
+    )
+    return deal
