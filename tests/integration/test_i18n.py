@@ -241,6 +241,10 @@ def test_an_english_user_sees_english_on_every_page(app_client: TestClient) -> N
         assert "Log out" in header and "Dashboard" in header and "head of sales" in header
         assert [w for w in words if w not in page.text] == [], path
         assert [c for c in _cells(page.text) if CYRILLIC.search(c)] == [], path
+    # Error pages too (rendered by the app's error handler, outside the route).
+    missing = app_client.get("/clients/999999999")
+    assert missing.status_code == 404
+    assert '<html lang="en">' in missing.text and "Something went wrong" in missing.text
 
 
 def test_a_russian_user_sees_the_russian_pages_as_before(app_client: TestClient) -> None:
