@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -71,6 +72,11 @@ def _money(v: float | None) -> str:
 
 def _pct(v: float | None) -> str:
     return "" if v is None else f"{100 * v:.1f}\u00a0%".replace(".", ",")
+
+
+def _attainment(v: float | None) -> str:
+    # Cut, not rounded, as in the statement lines: 99.99 % never reads «100 %».
+    return "" if v is None else _pct(math.floor(v * 1000) / 1000)
 
 
 def _number(v: float) -> str:
@@ -145,7 +151,7 @@ def _print_statement(st: bs.Statement, *, detailed: bool) -> None:
             plan = _money(r.plan) if r.plan is not None else "нет"
             out.print(
                 f"Зачтено: {_money(r.credited)} (по KPI закрыл сам: {_money(r.kpi_volume)}); "
-                f"план {plan}; выполнение {_pct(r.attainment) or '—'}; "
+                f"план {plan}; выполнение {_attainment(r.attainment) or '—'}; "
                 f"новых клиентов {r.new_clients}.",
                 highlight=False,
             )
@@ -163,7 +169,7 @@ def _print_statement(st: bs.Statement, *, detailed: bool) -> None:
                 r.scheme or "нет схемы",
                 _money(r.credited),
                 _money(r.plan),
-                _pct(r.attainment),
+                _attainment(r.attainment),
                 _money(r.total),
             )
         table.add_section()
@@ -264,7 +270,7 @@ def credit(
             title, justify="right" if right else "left", overflow="fold", no_wrap=right
         )
     for r in report.rows:
-        roles = "; ".join(f"{ROLE_NAMES_RU.get(k, k)} {_money(v)}" for k, v in r.by_role.items())
+        roles = "\n".join(f"{ROLE_NAMES_RU.get(k, k)} {_money(v)}" for k, v in r.by_role.items())
         table.add_row(
             str(r.manager_id),
             r.manager,
@@ -293,13 +299,21 @@ def what_if(
     period: PeriodOption = None,
     fmt: FormatOption = None,
     path: OutOption = None,
+    replace_all: Annotated[
+        bool,
+        typer.Option(
+            "--replace-all",
+            help="Только схемы из файла; кого они не покрывают — без схемы "
+            "(по умолчанию такие менеджеры остаются на текущей схеме).",
+        ),
+    ] = False,
 ) -> None:
     """Что было бы с бонусами за период по другой схеме — рядом с текущей."""
     label = _period(period)
     fmt = _format(fmt, path)
     proposed = bs.read_schemes_file(path=scheme)
     engine = database.open_database(db)
-    result = bs.what_if(engine=engine, period=label, schemes=proposed)
+    result = bs.what_if(engine=engine, period=label, schemes=proposed, replace_all=replace_all)
     if fmt is Format.xlsx:
         assert path is not None
         bonus_xlsx.write_what_if(path, result)

@@ -120,7 +120,7 @@ def test_the_guide_example_gives_the_hand_computed_statement(company: Engine) ->
     assert totals == {"Анна": 94_800.0, "Глеб": 70_000.0, "Сергей": 56_800.0, "Вера": 60_000.0}
     anna = st.row(2)
     assert anna.credited == 920_000.01 and anna.kpi_volume == 1_100_000.01
-    assert anna.attainment == 0.92 and anna.plan == 1_000_000
+    assert anna.attainment == pytest.approx(0.92) and anna.plan == 1_000_000
     lines = [(x.code, x.title, x.base, x.rate, x.amount) for x in anna.lines]
     assert lines == [
         ("salary", "Оклад", None, None, 60_000.0),
@@ -218,6 +218,31 @@ def test_what_if_sets_the_proposed_schemes_beside_the_current_ones(
     assert result.current_total == 281_600.0
     assert result.difference == round(result.proposed_total - result.current_total, 2)
     assert not bs.show_schemes(engine=company).stored  # what-if stores nothing
+
+
+def test_what_if_with_one_group_leaves_the_other_groups_on_their_schemes(
+    company: Engine,
+) -> None:
+    farmers_only = core_bonus.parse_schemes(
+        {
+            "schemes": [
+                {
+                    "name": "Фермеры 2 %",
+                    "role_group": "farmer",
+                    "salary": 60000,
+                    "volume_steps": [{"from": 0, "rate": 2}],
+                }
+            ]
+        }
+    )
+    result = bs.what_if(engine=company, period="2026-10", schemes=farmers_only)
+    rows = {r.manager: r for r in result.rows}
+    assert rows["Глеб"].proposed_scheme == "Охотники" and rows["Глеб"].difference == 0.0
+    # Анна: 60 000 + 2 % × 920 000,01 = 78 400 (no retention bonus in this scheme)
+    assert rows["Анна"].proposed == 78_400.0
+    whole = bs.what_if(engine=company, period="2026-10", schemes=farmers_only, replace_all=True)
+    gleb = next(r for r in whole.rows if r.manager == "Глеб")
+    assert gleb.proposed_scheme is None and gleb.proposed == 0.0
 
 
 def test_a_quarter_statement_is_the_sum_of_its_months(company: Engine) -> None:

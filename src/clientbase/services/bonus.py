@@ -454,10 +454,13 @@ def _statement_rows(
     months: list[_Month],
     schemes: SchemeSet,
     period_plans: dict[int, float],
+    fallback: SchemeSet | None = None,
 ) -> list[ManagerStatement]:
     rows = []
     for m in people:
         scheme = schemes.scheme_for(m.id, m.role_group, m.team)
+        if scheme is None and fallback is not None:
+            scheme = fallback.scheme_for(m.id, m.role_group, m.team)
         facts = [_facts(month, m.id, scheme) for month in months]
         credited = sum(sum(f.credited.values()) for f in facts)
         kpi_volume = round(sum(month.kpi_volume.get(m.id, 0.0) for month in months), 2)
@@ -481,7 +484,7 @@ def _statement_rows(
                 credited=_money(credited),
                 kpi_volume=kpi_volume,
                 plan=plan,
-                attainment=None if not plan else round(credited / 100 / plan, 4),
+                attainment=None if not plan else credited / 100 / plan,
                 new_clients=sum(f.new_clients for f in facts),
                 lines=lines,
                 total=_money(result.total_kopecks),
@@ -528,8 +531,15 @@ def statement(
     )
 
 
-def what_if(*, engine: Engine, period: str, schemes: SchemeSet) -> WhatIf:
-    """The period's bonuses under the schemes in force and under `schemes`, side by side."""
+def what_if(
+    *, engine: Engine, period: str, schemes: SchemeSet, replace_all: bool = False
+) -> WhatIf:
+    """The period's bonuses under the schemes in force and under `schemes`, side by side.
+
+    A manager whom none of `schemes` covers keeps his current scheme, so a file with the
+    farmers' scheme alone compares the farmers and leaves everybody else unchanged;
+    `replace_all` makes `schemes` the whole set (the uncovered get nothing).
+    """
     p = parse_period(period)
     with UnitOfWork(engine) as uow:
         s = uow.session
@@ -539,7 +549,10 @@ def what_if(*, engine: Engine, period: str, schemes: SchemeSet) -> WhatIf:
         people = _managers(s)
         period_plans = kpi_repo.plans(s, p)
     current = {r.manager_id: r for r in _statement_rows(people, months, in_force, period_plans)}
-    proposed = {r.manager_id: r for r in _statement_rows(people, months, schemes, period_plans)}
+    fallback = None if replace_all else in_force
+    proposed = {
+        r.manager_id: r for r in _statement_rows(people, months, schemes, period_plans, fallback)
+    }
     rows = []
     for m in people:
         a, b = current.get(m.id), proposed.get(m.id)
