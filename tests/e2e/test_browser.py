@@ -5,21 +5,13 @@ Skipped when no Chromium is installed (a laptop); CI installs Debian's `chromium
 
 from __future__ import annotations
 
-import os
-import shutil
 import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from pathlib import Path
 
-import httpx
 import pytest
+from browser_helpers import CHROMIUM, chromium, logged_in_page, served, shot
 from cli_helpers import run_cli
 
-CHROMIUM = os.environ.get("CLIENTBASE_CHROMIUM") or shutil.which("chromium")
-ARTIFACTS = Path(__file__).parents[2] / "test-artifacts" / "screenshots"
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian chromium is not installed")
 PASSWORD = "browser-pass-1"
 
@@ -28,94 +20,25 @@ PASSWORD = "browser-pass-1"
 def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     path = tmp_path_factory.mktemp("browser") / "web.db"
     made = run_cli(
-        "demo",
-        "--db",
-        f"sqlite:///{path}",
-        "--months",
-        "6",
-        "--today",
-        "2026-11-22",
-        "--password",
-        PASSWORD,
-    )
+        "demo", "--db", f"sqlite:///{path}", "--months", "6", "--today", "2026-11-22",
+        "--password", PASSWORD,
+    )  # fmt: skip
     assert made.returncode == 0, made.stderr
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "clientbase",
-            "serve",
-            "--db",
-            f"sqlite:///{path}",
-            "--port",
-            str(port),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            httpx.get(base + "/healthz", timeout=1)
-            break
-        except httpx.TransportError:
-            assert time.monotonic() < deadline
-            time.sleep(0.2)
-    yield base
-    server.terminate()
-    server.wait(timeout=10)
+    with served(f"sqlite:///{path}", port) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
+    with chromium() as b:
         yield b
-        b.close()
 
 
 def _page(browser: object, base_url: str, login: str = "rop"):  # type: ignore[no-untyped-def]
-    """A new browser context, logged in through the login form as `login`."""
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})  # type: ignore[attr-defined]
-    errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    # Nothing but our own origin may be reached: the app must work offline.
-    page.route(
-        "**/*",
-        lambda route: (
-            route.continue_() if route.request.url.startswith(base_url) else route.abort()
-        ),
-    )
-    page.goto(base_url + "/")
-    page.wait_for_selector("#login-form")
-    page.fill("input[name=login]", login)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("#login-form button[type=submit]")
-    page.wait_for_selector("#current-user")
-    return page, errors
-
-
-def _shot(page: object, name: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)  # type: ignore[attr-defined]
+    return logged_in_page(browser, base_url, login, PASSWORD)
 
 
 def test_the_dashboard_draws_its_charts_offline_without_errors(
@@ -125,7 +48,7 @@ def test_the_dashboard_draws_its_charts_offline_without_errors(
     page.goto(base_url + "/")
     page.wait_for_function("() => window.Chart && Chart.getChart('chart-regions')")
     assert page.locator("#clients-count").inner_text() == "900"
-    _shot(page, "dashboard")
+    shot(page, "dashboard")
     assert errors == []
 
 
@@ -147,5 +70,5 @@ def test_filtering_clients_updates_the_table_and_the_address(
     assert page.locator("select[name=region]").input_value() == "Москва"
     page.locator("#clients tbody tr td a").first.click()
     page.wait_for_selector("#team")
-    _shot(page, "client-card")
+    shot(page, "client-card")
     assert errors == []

@@ -9,22 +9,15 @@ screenshot under test-artifacts/ (CI keeps them). Requests to anything but the a
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
+from browser_helpers import CHROMIUM, chromium, logged_in_page, served, shot
 from cli_helpers import run_cli
 
-CHROMIUM = os.environ.get("CLIENTBASE_CHROMIUM") or shutil.which("chromium")
-ARTIFACTS = Path(__file__).parents[2] / "test-artifacts" / "screenshots"
 pytestmark = [
     pytest.mark.skipif(CHROMIUM is None, reason="Debian chromium is not installed"),
     pytest.mark.slow,
@@ -57,70 +50,18 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    server = subprocess.Popen(
-        [sys.executable, "-m", "clientbase", "serve", "--db", target, "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            httpx.get(base + "/healthz", timeout=1)
-            break
-        except httpx.TransportError:
-            assert server.poll() is None, server.stderr.read() if server.stderr else ""
-            assert time.monotonic() < deadline
-            time.sleep(0.2)
-    yield {"base": base, "files": files, "db": target}
-    server.terminate()
-    server.wait(timeout=10)
+    with served(target, port) as base:
+        yield {"base": base, "files": files, "db": target}
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
+    with chromium() as b:
         yield b
-        b.close()
 
 
 def _page(browser: object, base: str, login: str):  # type: ignore[no-untyped-def]
-    """A fresh browser context logged in through the form; console errors collected."""
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})  # type: ignore[attr-defined]
-    errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.route(
-        "**/*",
-        lambda route: route.continue_() if route.request.url.startswith(base) else route.abort(),
-    )
-    page.goto(base + "/")
-    page.wait_for_selector("#login-form")
-    _shot(page, f"login-{login}")
-    page.fill("input[name=login]", login)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("#login-form button[type=submit]")
-    page.wait_for_selector("#current-user")
-    return page, errors
-
-
-def _shot(page: object, name: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)  # type: ignore[attr-defined]
+    return logged_in_page(browser, base, login, PASSWORD)
 
 
 def _charts_drawn(page: object, *ids: str) -> None:
@@ -146,67 +87,68 @@ def test_the_monthly_cycle_of_a_head_of_sales_in_the_browser(
         page.click("#import-upload")
         page.wait_for_selector("#mapping")
         assert page.locator("#missing").count() == 0, entity
-        _shot(page, f"import-{entity}-mapping")
+        shot(page, f"import-{entity}-mapping")
         page.click("#import-check")
         page.wait_for_selector("#import-ok")
         page.go_back()
         page.wait_for_selector("#mapping")
         page.click("#import-apply")
-        page.wait_for_selector("#import-ok", timeout=120000)
-        _shot(page, f"import-{entity}-done")
+        page.wait_for_selector("#import-ok, #import-failed, #job-status .error", timeout=300000)
+        assert page.locator("#import-ok").count(), page.inner_text("main")
+        shot(page, f"import-{entity}-done")
         assert int(page.locator("#inserted").inner_text()) > 0, entity
 
     # 2. The base and the load.
     page.goto(base + "/")
     _charts_drawn(page, "chart-regions")
     assert page.locator("#clients-count").inner_text() == "400"
-    _shot(page, "dashboard")
+    shot(page, "dashboard")
     page.goto(base + "/capacity")
     _charts_drawn(page, "chart-load-coverage", "chart-photo")
-    _shot(page, "capacity")
+    shot(page, "capacity")
 
     # 3. A plan: solved in the background, explained, applied.
     page.goto(base + "/plans")
     page.fill("input[name=time_limit]", "5")
     page.click("#plan-create")
     page.wait_for_selector("#job-status")
-    _shot(page, "plan-solving")
-    page.wait_for_url(re.compile(r".*/plans/\d+$"), timeout=120000)
+    shot(page, "plan-solving")
+    page.wait_for_url(re.compile(r".*/plans/\d+$"), timeout=300000)
     _charts_drawn(page, "chart-plan")
-    _shot(page, "plan")
+    shot(page, "plan")
     why = page.locator("button.why")
     if why.count():
         why.first.click()
         page.wait_for_selector(".explain")
         assert page.locator(".explain").first.inner_text().strip()
-        _shot(page, "plan-explanation")
+        shot(page, "plan-explanation")
     page.click("#plan-apply")
     page.wait_for_selector("#applied")
-    _shot(page, "plan-applied")
+    shot(page, "plan-applied")
 
     # 4. Rotation: the warning list and a dry run.
     page.goto(base + "/rotation")
     page.wait_for_selector("#warnings")
-    _shot(page, "rotation")
+    shot(page, "rotation")
     page.click("#rotation-dry-run")
     page.wait_for_selector("#rotation-message")
     assert "Пробный прогон" in page.locator("#rotation-message").inner_text()
-    _shot(page, "rotation-dry-run")
+    shot(page, "rotation-dry-run")
 
     # 5. The scorecard, its charts, one manager's card and a drill-down.
     page.goto(base + "/kpi")
     page.wait_for_selector("#scorecard")
     _charts_drawn(page, "chart-plan-actual", "chart-trend", "chart-funnel")
-    _shot(page, "kpi")
+    shot(page, "kpi")
     page.locator("#scorecard tbody tr td a").first.click()
     page.wait_for_selector("#manager-kpis")
     _charts_drawn(page, "chart-bars")
-    _shot(page, "kpi-manager")
+    shot(page, "kpi-manager")
     page.goto(base + "/roles")
     page.wait_for_selector("#rules")
-    _shot(page, "roles")
+    shot(page, "roles")
     page.goto(base + "/managers")
-    _shot(page, "managers")
+    shot(page, "managers")
     assert errors == []
 
 
@@ -228,7 +170,7 @@ def test_a_manager_sees_only_his_own_clients_in_the_browser(
     assert page.locator("header nav a[href='/plans']").count() == 0
     page.goto(base + "/clients")
     page.wait_for_selector("#clients")
-    _shot(page, "manager-clients")
+    shot(page, "manager-clients")
     total = int(page.locator("#clients-total").inner_text().split()[-1])
     owners = set(page.locator("#clients tbody tr td:last-child").all_inner_texts())
     assert total > 0 and name in owners

@@ -148,3 +148,19 @@ def test_only_the_uploader_may_use_an_upload_and_odd_files_are_refused(
         files={"file": ("evil.exe", b"MZ", "application/octet-stream")},
     )
     assert refused.status_code == 400 and "ожидается CSV" in refused.text
+
+
+def test_a_big_file_reports_progress_without_blocking_its_own_write_lock(
+    web: tuple[TestClient, str], engine: Engine
+) -> None:
+    client, csrf = web
+    rows = ["name;client_id;region;potential"]
+    rows += [f"Клиент {i};K-{i};Москва;{1000 + i}" for i in range(12_000)]
+    wizard = _upload(client, csrf, "big.csv", "\n".join(rows).encode("utf-8"), "clients")
+    form = _mapping_form(client.get(wizard).text, csrf)
+    started = time.monotonic()
+    job = client.post(f"{wizard}/apply", data=form, follow_redirects=False)
+    report = client.get(_finish(client, job.headers["location"]))
+    assert 'id="import-ok"' in report.text, report.text
+    assert _count(engine, Client) == 12_000
+    assert time.monotonic() - started < 60  # no wait on a lock held by the import itself

@@ -15,9 +15,8 @@ from sqlalchemy import Engine, select
 from clientbase.db.tables import PlanTarget
 from clientbase.db.uow import UnitOfWork
 from clientbase.services import accounts
-from clientbase.services.demo import DemoParams, create_demo
 from clientbase.web.app import create_app
-from web_helpers import log_in
+from web_helpers import demo_company, log_in, logged_in
 
 PASSWORD = "kpi-pass-1"
 TODAY = dt.date.today()
@@ -26,15 +25,13 @@ LAST_MONTH = (TODAY.replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
 
 @pytest.fixture
 def demo(engine: Engine) -> Engine:
-    create_demo(engine, DemoParams(clients=300, months=6, today=TODAY))
-    accounts.ensure_demo_accounts(engine, password=PASSWORD)
-    return engine
+    return demo_company(engine, clients=300, months=6, password=PASSWORD)
 
 
 @pytest.fixture
 def head(demo: Engine) -> Iterator[tuple[TestClient, str]]:
-    with TestClient(create_app(demo)) as client:
-        yield client, log_in(client, "rop", PASSWORD)
+    with logged_in(demo, "rop", PASSWORD) as pair:
+        yield pair
 
 
 def test_the_head_sees_every_managers_scorecard_with_charts_and_drills_down(

@@ -12,10 +12,8 @@ from sqlalchemy import Engine, func, select
 
 from clientbase.db.tables import Deal, Manager, Responsibility
 from clientbase.db.uow import UnitOfWork
-from clientbase.services import accounts
-from clientbase.services.demo import DemoParams, create_demo
 from clientbase.web.app import create_app
-from web_helpers import log_in
+from web_helpers import demo_company, log_in, logged_in
 
 PASSWORD = "roles-pass-1"
 TODAY = dt.date.today()
@@ -23,15 +21,13 @@ TODAY = dt.date.today()
 
 @pytest.fixture
 def demo(engine: Engine) -> Engine:
-    create_demo(engine, DemoParams(clients=250, months=6, today=TODAY))
-    accounts.ensure_demo_accounts(engine, password=PASSWORD)
-    return engine
+    return demo_company(engine, clients=250, months=6, password=PASSWORD)
 
 
 @pytest.fixture
 def head(demo: Engine) -> Iterator[tuple[TestClient, str]]:
-    with TestClient(create_app(demo)) as client:
-        yield client, log_in(client, "rop", PASSWORD)
+    with logged_in(demo, "rop", PASSWORD) as pair:
+        yield pair
 
 
 def _first(engine: Engine, group: str) -> int:

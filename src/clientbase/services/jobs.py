@@ -56,10 +56,28 @@ def _set(engine: Engine, job_id: int, **values: Any) -> None:
         uow.commit()
 
 
+# Progress of the jobs running in this process. The work may report progress from inside its
+# own write transaction (an import holds SQLite's single write lock from its first read), so
+# progress is kept in memory here and written to the table only where a second writer does
+# not wait for the first (PostgreSQL); the final state is always written.
+_live: dict[int, str] = {}
+_live_lock = threading.Lock()
+
+
+def _progress(engine: Engine, job_id: int) -> Progress:
+    def report(text: str) -> None:
+        with _live_lock:
+            _live[job_id] = text[:300]
+        if engine.dialect.name != "sqlite":
+            _set(engine, job_id, progress=text[:300])
+
+    return report
+
+
 def _run(engine: Engine, job_id: int, work: Work) -> None:
     _set(engine, job_id, status="running", progress="Выполняется…")
     try:
-        result = work(lambda text: _set(engine, job_id, progress=text[:300]))
+        result = work(_progress(engine, job_id))
     except ClientbaseError as exc:
         _set(engine, job_id, status="failed", error=exc.message, finished_at=_now())
     except Exception as exc:
@@ -72,6 +90,9 @@ def _run(engine: Engine, job_id: int, work: Work) -> None:
         )
     else:
         _set(engine, job_id, status="done", result=result, progress=None, finished_at=_now())
+    finally:
+        with _live_lock:
+            _live.pop(job_id, None)
 
 
 def start_job(
@@ -97,12 +118,14 @@ def _view(job: Job, now: dt.datetime) -> JobView:
     status, error = job.status, job.error
     if status in ("queued", "running") and now - job.created_at > STALE_AFTER:
         status, error = "failed", "Задание прервано (перезапуск сервера?); запустите его снова."
+    with _live_lock:
+        live = _live.get(job.id)
     return JobView(
         id=job.id,
         kind=job.kind,
         title=job.title,
         status=status,
-        progress=job.progress,
+        progress=live if live and status == "running" else job.progress,
         result=job.result,
         error=error,
         created_by=job.created_by,
