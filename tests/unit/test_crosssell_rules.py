@@ -5,12 +5,15 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from clientbase.core.crosssell import (
     DEFAULT_RULES,
     CrossSellRules,
     Person,
     Takeover,
+    may_serve,
     route,
     rules_from_dict,
     rules_to_dict,
@@ -193,3 +196,70 @@ def test_the_rule_table_round_trips_and_defaults_are_documented() -> None:
 def test_a_bad_rule_table_is_refused_with_the_reason(data: object, message: str) -> None:
     with pytest.raises(BadInputError, match=message):
         rules_from_dict(data)
+
+
+_people = st.builds(
+    person,
+    st.integers(min_value=1, max_value=40),
+    st.sampled_from([RoleGroup.FARMER, RoleGroup.HUNTER, RoleGroup.HEAD, RoleGroup.SERVICE]),
+    grade=st.integers(min_value=1, max_value=5),
+    growth=st.floats(min_value=0, max_value=100),
+    hours=st.sampled_from([0.0, 5.0, 20.0]),
+    util=st.floats(min_value=0, max_value=150),
+    regions=st.sampled_from(["*", "Москва", "Юг"]),
+    available=st.booleans(),
+    open_cross_sell=st.integers(min_value=0, max_value=3),
+)
+
+
+@given(
+    account=st.one_of(st.none(), _people),
+    others=st.lists(_people, max_size=8, unique_by=lambda p: p.id),
+    vip=st.booleans(),
+    threshold=st.sampled_from([50.0, 70.0, 90.0]),
+    order=st.sampled_from([["hunter"], ["senior_farmer"], ["hunter", "senior_farmer"]]),
+)
+def test_every_decision_keeps_the_rules(
+    account: Person | None, others: list[Person], vip: bool, threshold: float, order: list[str]
+) -> None:
+    rules = rules_from_dict({"threshold": threshold, "takeover": order})
+    segment = MOSCOW_VIP if vip else MOSCOW_B
+    pool = [p for p in others if account is None or p.id != account.id]
+    if account is not None:
+        pool.append(account)
+    decision = route(segment, account, pool, rules)
+    share = account.operational_share(rules) if account is not None else None
+    owner_free = account is not None and account.available and (share is None or share <= threshold)
+    if owner_free:
+        assert account is not None and decision.manager_id == account.id
+        assert decision.kind == "account"
+        return
+    if decision.kind == "none":
+        assert decision.manager_id is None
+        assert account is None or not account.available
+        return
+    if decision.kind == "account":
+        # Kept only because nobody else qualified.
+        assert account is not None and decision.manager_id == account.id
+        return
+    chosen = next(p for p in pool if p.id == decision.manager_id)
+    assert chosen.available and may_serve(chosen, segment)
+    assert account is None or chosen.id != account.id
+    assert decision.kind in order
+    if decision.kind == "hunter":
+        assert chosen.group is RoleGroup.HUNTER
+    else:
+        assert chosen.group is RoleGroup.FARMER and chosen.grade >= rules.senior_grade
+        assert (chosen.operational_share(rules) or 0.0) <= threshold
+    rivals = [
+        p
+        for p in pool
+        if p.group is chosen.group
+        and p.available
+        and may_serve(p, segment)
+        and (account is None or p.id != account.id)
+        and (decision.kind == "hunter" or p.grade >= rules.senior_grade)
+        and (decision.kind == "hunter" or (p.operational_share(rules) or 0.0) <= threshold)
+    ]
+    best = min(rivals, key=lambda p: (p.utilization, p.open_cross_sell, p.id))
+    assert chosen.id == best.id

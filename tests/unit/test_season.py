@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from clientbase.core.capacity import Drivers, client_capacity
 from clientbase.core.season import (
@@ -137,3 +139,30 @@ def test_the_table_round_trips_through_its_stored_form() -> None:
 def test_a_bad_season_table_is_refused_with_the_reason(data: object, message: str) -> None:
     with pytest.raises(BadInputError, match=message):
         season_from_dict(data)
+
+
+_days = st.dates(min_value=D(2026, 1, 1), max_value=D(2027, 12, 31))
+
+
+@given(
+    capacity=st.integers(min_value=0, max_value=150),
+    factor=st.sampled_from([0.5, 0.7, 0.8, 0.9, 1.0]),
+    month=st.integers(min_value=1, max_value=12),
+    spans=st.lists(st.tuples(_days, st.integers(min_value=0, max_value=40)), max_size=3),
+)
+def test_seasonal_capacity_never_exceeds_the_model_and_falls_with_absence(
+    capacity: int, factor: float, month: int, spans: list[tuple[D, int]]
+) -> None:
+    start, end = month_bounds(D(2026, month, 1))
+    table = season_from_dict({"months": {str(month): factor}})
+    absences = [(a, a + dt.timedelta(days=n)) for a, n in spans]
+    adj = adjustment(start, end, absences, table)
+    fewer = adjustment(start, end, absences[:-1], table)
+    assert 0 <= adj.present_days <= adj.working_days
+    assert 0 <= seasonal_capacity(capacity, adj) <= capacity
+    # Dropping an absence never lowers the capacity.
+    assert seasonal_capacity(capacity, fewer) >= seasonal_capacity(capacity, adj)
+    if adj.fully_absent:
+        assert seasonal_capacity(capacity, adj) == 0
+    if not absences and factor == 1.0:
+        assert seasonal_capacity(capacity, adj) == capacity
