@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape as esc
 from rich.table import Table
 
 from clientbase.cli_common import DbOption, err, out, write_rows
@@ -133,9 +134,9 @@ def _print_statement(st: bs.Statement, *, detailed: bool) -> None:
     if detailed:
         for r in st.rows:
             table = Table(
-                title=f"{r.manager} (#{r.manager_id}, "
+                title=f"{esc(r.manager)} (#{r.manager_id}, "
                 f"{GROUP_NAMES_RU.get(r.role_group, r.role_group)}) — {st.period}, "
-                f"схема «{r.scheme or 'нет схемы'}»",
+                f"схема «{esc(r.scheme or 'нет схемы')}»",
                 title_justify="left",
             )
             for title in ("Месяц", "Строка", "База", "Ставка", "Порог", "Сумма"):
@@ -165,8 +166,8 @@ def _print_statement(st: bs.Statement, *, detailed: bool) -> None:
         for r in st.rows:
             table.add_row(
                 str(r.manager_id),
-                r.manager,
-                r.scheme or "нет схемы",
+                esc(r.manager),
+                esc(r.scheme or "нет схемы"),
                 _money(r.credited),
                 _money(r.plan),
                 _attainment(r.attainment),
@@ -251,7 +252,7 @@ def credit(
         for c in credits:
             table.add_row(
                 str(c.deal_id),
-                f"{c.client} (#{c.client_id})",
+                f"{esc(c.client)} (#{c.client_id})",
                 c.closed,
                 _money(c.amount),
                 ROLE_NAMES_RU.get(c.role or "", "первая покупка"),
@@ -273,7 +274,7 @@ def credit(
         roles = "\n".join(f"{ROLE_NAMES_RU.get(k, k)} {_money(v)}" for k, v in r.by_role.items())
         table.add_row(
             str(r.manager_id),
-            r.manager,
+            esc(r.manager),
             GROUP_NAMES_RU.get(r.role_group, r.role_group),
             str(r.deals),
             _money(r.credited),
@@ -327,7 +328,7 @@ def what_if(
         if path is not None:
             err.print(f"Записано строк: {n} → {path}")
         return
-    table = Table(title=f"Бонусы за {result.period}: сейчас и по схеме из {scheme.name}")
+    table = Table(title=f"Бонусы за {result.period}: сейчас и по схеме из {esc(scheme.name)}")
     for title in (
         "ID",
         "Менеджер",
@@ -344,10 +345,10 @@ def what_if(
     for r in result.rows:
         table.add_row(
             str(r.manager_id),
-            r.manager,
-            r.current_scheme or "нет схемы",
+            esc(r.manager),
+            esc(r.current_scheme or "нет схемы"),
             _money(r.current),
-            r.proposed_scheme or "нет схемы",
+            esc(r.proposed_scheme or "нет схемы"),
             _money(r.proposed),
             _money(r.difference),
         )
@@ -372,7 +373,7 @@ def _print_schemes(schemes: SchemeSet, stored: bool) -> None:
             who += f", команда «{s.team}»"
         if s.managers:
             who = "менеджеры " + ", ".join(f"#{m}" for m in sorted(s.managers))
-        table = Table(title=f"«{s.name}» — {who}", title_justify="left")
+        table = Table(title=f"«{esc(s.name)}» — {esc(who)}", title_justify="left")
         table.add_column("Ступень: выполнение плана от", justify="right")
         seg_values = sorted({k for st in s.steps for k, _ in st.rates})
         table.add_column("Ставка, % от зачтённого", justify="right")
@@ -435,7 +436,7 @@ def _print_split(view: bs.SplitView) -> None:
         shares = ", ".join(
             f"{ROLE_NAMES_RU.get(r, r)} ({r}) {_number(p)} %" for r, p in rule.shares.items()
         )
-        table.add_row(str(n), rule.name, when or "все остальные клиенты", shares)
+        table.add_row(str(n), esc(rule.name), esc(when) or "все остальные клиенты", shares)
     out.print(table)
     out.print(
         "Первое подходящее правило решает. Роль, которую никто не занимает, отдаёт долю "

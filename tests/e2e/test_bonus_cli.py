@@ -30,6 +30,8 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> str:
     engine = make_engine(f"sqlite:///{path}")
     with Session(engine) as s, s.begin():
         s.execute(update(t.Manager).where(t.Manager.id == 2).values(name='=HYPERLINK("x","y")'))
+        # …and one whose name Rich would take for markup.
+        s.execute(update(t.Manager).where(t.Manager.id == 3).values(name="[red]Ред[/red]"))
     engine.dispose()
     return f"sqlite:///{path}"
 
@@ -46,6 +48,7 @@ def test_the_statement_prints_a_table_with_totals(db: str) -> None:
     one = run_cli("bonus", "statement", "--period", "2026-10", "--manager", "3", "--db", db)
     assert one.returncode == 0, one.stderr
     assert "Оклад" in one.stdout and "% от зачтённого объёма" in one.stdout
+    assert "[red]Ред[/red] (#3" in one.stdout  # printed as written, not as markup
 
 
 def test_credited_shares_sum_to_the_volume_of_the_kpi_export(db: str, tmp_path: Path) -> None:
