@@ -8,10 +8,13 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from clientbase.core import bonus as core_bonus
+from clientbase.core.kpi import parse_period
 from clientbase.db import tables as t
 from clientbase.errors import BadInputError, NotFoundError
 from clientbase.services import bonus as bs
@@ -268,3 +271,90 @@ def test_the_demo_month_reconciles_with_the_kpi_export(engine: Engine) -> None:
         assert row.kpi_volume == card.row(row.manager_id).kpis.volume
         assert row.total == round(sum(x.amount for x in row.lines), 2)
     assert st.total == round(sum(r.total for r in st.rows), 2)
+
+
+TEAM_ROWS = st.lists(
+    st.tuples(
+        st.integers(min_value=1, max_value=4),  # client
+        st.sampled_from(["acquisition", "account", "service", "admin"]),
+        st.integers(min_value=1, max_value=3),  # manager
+        st.integers(min_value=0, max_value=60),  # since, days after 1 September
+        st.one_of(st.none(), st.integers(min_value=1, max_value=40)),  # length in days
+    ),
+    max_size=10,
+)
+DEALS = st.lists(
+    st.tuples(
+        st.integers(min_value=1, max_value=4),  # client
+        st.one_of(st.none(), st.integers(min_value=1, max_value=3)),  # responsible
+        st.integers(min_value=0, max_value=10**9),  # kopecks
+        st.integers(min_value=0, max_value=75),  # closed, days after 1 September
+    ),
+    max_size=12,
+)
+
+
+@settings(
+    max_examples=15,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(team=TEAM_ROWS, deals=DEALS)
+def test_credited_plus_not_credited_is_the_won_volume_for_any_company(
+    engine: Engine,
+    team: list[tuple[int, str, int, int, int | None]],
+    deals: list[tuple[int, int | None, int, int]],
+) -> None:
+    start = D(2026, 9, 1)
+    with Session(engine) as s, s.begin():
+        for table in (t.Deal, t.Responsibility, t.Client, t.Manager):
+            s.query(table).delete()
+        for mid in (1, 2, 3):
+            s.add(t.Manager(id=mid, name=f"М{mid}", role_group="farmer"))
+        for cid, tier in ((1, "VIP"), (2, "A"), (3, "B"), (4, "C")):
+            s.add(t.Client(id=cid, name=f"К{cid}", tier=tier))
+        s.flush()
+        taken: set[tuple[int, str]] = set()
+        for cid, role, mid, since, length in team:
+            until = None if length is None else start + dt.timedelta(days=since + length)
+            if until is None and (cid, role) in taken:
+                continue  # at most one open row per client and role
+            if until is None:
+                taken.add((cid, role))
+            s.add(
+                t.Responsibility(
+                    client_id=cid,
+                    role=role,
+                    manager_id=mid,
+                    since=start + dt.timedelta(days=since),
+                    until=until,
+                )
+            )
+        for k, (cid, mid, kopecks, closed) in enumerate(deals, start=1):
+            day = start + dt.timedelta(days=closed)
+            s.add(
+                t.Deal(
+                    id=k,
+                    client_id=cid,
+                    manager_id=mid,
+                    amount=kopecks / 100,
+                    created=day,
+                    closed=day,
+                    outcome="won",
+                )
+            )
+    for period in ("2026-10", "2026-Q4"):
+        report = bs.credit_report(engine=engine, period=period)
+        p = parse_period(period)
+        won = sum(k for _, _, k, c in deals if p.contains(start + dt.timedelta(days=c)))
+        credited = round(sum(r.credited for r in report.rows) * 100)
+        assert report.company_volume * 100 == pytest.approx(won, abs=0.5)
+        assert credited + round(report.unassigned * 100) == won
+        shares = bs.deal_credits(engine=engine, period=period)
+        per_deal: dict[int, float] = {}
+        for c in shares:
+            per_deal[c.deal_id] = per_deal.get(c.deal_id, 0.0) + c.credited
+        assert all(
+            round(v, 2) == next(x.amount for x in shares if x.deal_id == d)
+            for d, v in per_deal.items()
+        )
