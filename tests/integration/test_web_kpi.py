@@ -108,3 +108,15 @@ def test_a_manager_sees_only_his_own_results(demo: Engine) -> None:
         )
         first = book.get_sheet_by_index(0).to_python()
         assert len([r for r in first[1:] if any(r)]) <= 1  # his own row only
+
+
+def test_the_managers_kpi_card_shows_his_competencies_and_training(
+    head: tuple[TestClient, str], demo: Engine
+) -> None:
+    from clientbase.services import competencies
+
+    client, _ = head
+    assessed = next(p for p in competencies.matrix(demo)[1] if p.lines)
+    page = client.get(f"/kpi/managers/{assessed.manager_id}", params={"period": LAST_MONTH})
+    assert page.status_code == 200 and 'id="competencies"' in page.text
+    assert all(line.name in page.text for line in assessed.lines)

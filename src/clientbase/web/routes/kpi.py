@@ -19,7 +19,7 @@ from clientbase.core.access import Scope
 from clientbase.core.filters import ManagerFilter
 from clientbase.errors import NotFoundError
 from clientbase.io.kpi_xlsx import write_workbook
-from clientbase.services import catalog, kpi
+from clientbase.services import catalog, competencies, kpi
 from clientbase.web.auth import HeadDep, ScopeDep
 from clientbase.web.deps import EngineDep, IdPath
 from clientbase.web.i18n import gettext
@@ -189,7 +189,15 @@ def kpi_manager(
     return templates.TemplateResponse(
         request,
         "kpi/manager.html",
-        {"row": row, "bars": bars, "chart": chart, "period": period, "card": card},
+        {
+            "row": row,
+            "bars": bars,
+            "chart": chart,
+            "period": period,
+            "card": card,
+            # Competency assessments sit next to the results they explain (issue 12).
+            "skills": competencies.profile(engine, manager_id),
+        },
     )
 
 
