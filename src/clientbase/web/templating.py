@@ -90,6 +90,7 @@ NAV = [
     ("/roles", N_("Роли"), True),
     ("/rotation", N_("Ротация"), False),
     ("/kpi", N_("KPI"), False),
+    ("/bonus", N_("Бонусы"), False),
     ("/import", N_("Импорт"), True),
 ]
 
