@@ -15,7 +15,7 @@ reason says the evidence is missing, rather than punishing him for an empty CRM.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
@@ -140,67 +140,105 @@ def route(
     rules: CrossSellRules = DEFAULT_RULES,
 ) -> Routing:
     """Decide who gets one cross-sell opportunity (nothing is written)."""
-    threshold, order, rule_name = rules.for_segment(segment)
-    by_rule = f" (правило «{rule_name}»)" if rule_name else ""
-    if account is None:
-        why = "у клиента нет аккаунт-менеджера"
-    elif not account.available:
-        why = f"аккаунт-менеджер {account.name} отсутствует или неактивен"
-    else:
-        share = account.operational_share(rules)
-        if share is None:
+    return Router(pool, rules).route(segment, account)
+
+
+class Router:
+    """Routes a batch: who may serve a segment is computed once per segment and kind.
+
+    Eligibility does not change during a run, but the load tie-break does: `took` counts an
+    opportunity given in this run, so that the next equal candidate gets the next one.
+    """
+
+    def __init__(self, pool: Sequence[Person], rules: CrossSellRules = DEFAULT_RULES) -> None:
+        self.rules = rules
+        self.people: dict[int, Person] = {p.id: p for p in pool}
+        self._of_kind = {k: [p.id for p in pool if _of_kind(p, k, rules)] for k in Takeover}
+        self._serving: dict[tuple[Takeover, tuple[tuple[str, str | None], ...]], list[int]] = {}
+
+    def took(self, manager_id: int) -> None:
+        """The manager received one more cross-sell opportunity in this run."""
+        person = self.people[manager_id]
+        self.people[manager_id] = replace(person, open_cross_sell=person.open_cross_sell + 1)
+
+    def _serving_ids(self, kind: Takeover, segment: dict[Principle, str | None]) -> list[int]:
+        key = (kind, tuple(sorted((p.value, v) for p, v in segment.items())))
+        found = self._serving.get(key)
+        if found is None:
+            found = [i for i in self._of_kind[kind] if may_serve(self.people[i], segment)]
+            self._serving[key] = found
+        return found
+
+    def route(self, segment: dict[Principle, str | None], account: Person | None) -> Routing:
+        """Decide who gets one opportunity of a client with this segment and account manager."""
+        rules = self.rules
+        threshold, order, rule_name = rules.for_segment(segment)
+        by_rule = f" (правило «{rule_name}»)" if rule_name else ""
+        if account is None:
+            why = "у клиента нет аккаунт-менеджера"
+        elif not account.available:
+            why = f"аккаунт-менеджер {account.name} отсутствует или неактивен"
+        else:
+            share = account.operational_share(rules)
+            if share is None:
+                return Routing(
+                    account.id,
+                    "account",
+                    f"фотография дня {account.name} за {rules.window_days} дн.: "
+                    f"{account.photo_hours:g} ч < {rules.min_hours:g} ч — нагрузку не оценить, "
+                    "возможность у аккаунт-менеджера",
+                    rule_name,
+                )
+            if share <= threshold:
+                return Routing(
+                    account.id,
+                    "account",
+                    f"операционная нагрузка {account.name} {share:g} % ≤ порога "
+                    f"{threshold:g} %{by_rule} — возможность у аккаунт-менеджера",
+                    rule_name,
+                )
+            why = (
+                f"операционная нагрузка {account.name} {share:g} % > порога "
+                f"{threshold:g} %{by_rule}"
+            )
+        notes: list[str] = []
+        for kind in order:
+            serving = [
+                self.people[i]
+                for i in self._serving_ids(kind, segment)
+                if account is None or i != account.id
+            ]
+            candidates = [p for p in serving if p.available]
+            if kind is Takeover.SENIOR_FARMER:
+                # A senior account manager absorbed by operations himself is no way out.
+                busy = [p for p in candidates if (p.operational_share(rules) or 0.0) > threshold]
+                candidates = [p for p in candidates if p not in busy]
+                if busy:
+                    notes.append(f"старшие с нагрузкой выше порога: {len(busy)}")
+            if not candidates:
+                if not serving:
+                    notes.append(f"{TAKEOVER_RU[kind]}: никто не ведёт сегмент клиента")
+                elif not [p for p in serving if p.available]:
+                    notes.append(
+                        f"{TAKEOVER_RU[kind]}: ведущие сегмент отсутствуют ({len(serving)})"
+                    )
+                continue
+            best = min(candidates, key=lambda p: (p.utilization, p.open_cross_sell, p.id))
+            return Routing(
+                best.id,
+                kind.value,
+                f"{why} → {TAKEOVER_RU[kind]} {best.name}: наименее загруженный "
+                f"({best.utilization:g} % ёмкости) из {len(candidates)}",
+                rule_name,
+            )
+        if account is not None and account.available:
             return Routing(
                 account.id,
                 "account",
-                f"фотография дня {account.name} за {rules.window_days} дн.: "
-                f"{account.photo_hours:g} ч < {rules.min_hours:g} ч — нагрузку не оценить, "
-                "возможность у аккаунт-менеджера",
+                f"{why}, но передать некому ({'; '.join(notes)}) — возможность у аккаунт-менеджера",
                 rule_name,
             )
-        if share <= threshold:
-            return Routing(
-                account.id,
-                "account",
-                f"операционная нагрузка {account.name} {share:g} % ≤ порога "
-                f"{threshold:g} %{by_rule} — возможность у аккаунт-менеджера",
-                rule_name,
-            )
-        why = f"операционная нагрузка {account.name} {share:g} % > порога {threshold:g} %{by_rule}"
-    notes: list[str] = []
-    for kind in order:
-        kind_pool = [
-            p for p in pool if _of_kind(p, kind, rules) and (account is None or p.id != account.id)
-        ]
-        serving = [p for p in kind_pool if may_serve(p, segment)]
-        candidates = [p for p in serving if p.available]
-        if kind is Takeover.SENIOR_FARMER:
-            # A senior account manager absorbed by operations himself is no way out.
-            busy = [p for p in candidates if (p.operational_share(rules) or 0.0) > threshold]
-            candidates = [p for p in candidates if p not in busy]
-            if busy:
-                notes.append(f"старшие с нагрузкой выше порога: {len(busy)}")
-        if not candidates:
-            if not serving:
-                notes.append(f"{TAKEOVER_RU[kind]}: никто не ведёт сегмент клиента")
-            elif not [p for p in serving if p.available]:
-                notes.append(f"{TAKEOVER_RU[kind]}: ведущие сегмент отсутствуют ({len(serving)})")
-            continue
-        best = min(candidates, key=lambda p: (p.utilization, p.open_cross_sell, p.id))
-        return Routing(
-            best.id,
-            kind.value,
-            f"{why} → {TAKEOVER_RU[kind]} {best.name}: наименее загруженный "
-            f"({best.utilization:g} % ёмкости) из {len(candidates)}",
-            rule_name,
-        )
-    if account is not None and account.available:
-        return Routing(
-            account.id,
-            "account",
-            f"{why}, но передать некому ({'; '.join(notes)}) — возможность у аккаунт-менеджера",
-            rule_name,
-        )
-    return Routing(None, "none", f"{why}; передать некому: {'; '.join(notes)}", rule_name)
+        return Routing(None, "none", f"{why}; передать некому: {'; '.join(notes)}", rule_name)
 
 
 # ---------------------------------------------------------------- the table as data

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -181,11 +181,17 @@ def adjustment(
     end: dt.date,
     absences: Iterable[tuple[dt.date, dt.date]] = (),
     table: SeasonTable = DEFAULT_SEASON,
+    *,
+    days: Sequence[dt.date] | None = None,
 ) -> Adjustment:
-    """Month factor and presence of one manager over a period (absences inclusive ranges)."""
+    """Month factor and presence of one manager over a period (absences inclusive ranges).
+
+    `days` are the period's working days when the caller computed them once for everybody.
+    """
     if end < start:
         raise BadInputError("Период: конец раньше начала.")
-    days = working_days(start, end, table)
+    if days is None:
+        days = working_days(start, end, table)
     spans = list(absences)
     present = [d for d in days if not any(a <= d <= b for a, b in spans)]
     if days:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
@@ -117,44 +118,60 @@ def open_cross_sell_counts(session: Session) -> dict[int, int]:
     return {int(mid): int(n) for mid, n in rows if mid is not None}
 
 
-def add_opportunity(
-    session: Session,
-    *,
-    client_id: int,
-    manager_id: int,
-    amount: float,
-    product_line: str | None,
-    external_id: str,
-    today: dt.date,
-    account_id: int | None,
-    account: str | None,
-    manager: str,
-    reason: str,
-    actor: str,
-) -> t.Deal:
-    """An open cross-sell deal for the chosen manager and the client's history row with why."""
-    deal = t.Deal(
-        client_id=client_id,
-        manager_id=manager_id,
-        amount=amount,
-        created=today,
-        outcome="open",
-        stage=STAGE,
-        product_line=product_line,
-        source=SOURCE,
-        external_id=external_id,
-    )
-    session.add(deal)
-    session.flush()
-    session.add(
-        t.ChangeHistory(
-            entity="client",
-            entity_id=client_id,
-            field="cross_sell",
-            old_value=f"{account} (#{account_id})" if account_id is not None else None,
-            new_value=f"сделка #{deal.id} ({product_line or '—'}) → {manager} (#{manager_id})",
-            reason=reason[:200],
-            actor=actor,
+@dataclass(frozen=True, slots=True)
+class NewOpportunity:
+    """A routed opportunity to write: the deal and the history row that says why."""
+
+    client_id: int
+    manager_id: int
+    amount: float
+    product_line: str | None
+    external_id: str
+    account_id: int | None
+    account: str | None
+    manager: str
+    reason: str
+
+
+def add_opportunities(
+    session: Session, items: list[NewOpportunity], *, today: dt.date, actor: str
+) -> list[int]:
+    """Open cross-sell deals for the chosen managers and the clients' history rows; deal ids.
+
+    One flush for all the deals (not one per deal): a run of 10 000 stays a few seconds.
+    """
+    deals = [
+        t.Deal(
+            client_id=item.client_id,
+            manager_id=item.manager_id,
+            amount=item.amount,
+            created=today,
+            outcome="open",
+            stage=STAGE,
+            product_line=item.product_line,
+            source=SOURCE,
+            external_id=item.external_id,
         )
+        for item in items
+    ]
+    session.add_all(deals)
+    session.flush()
+    session.add_all(
+        [
+            t.ChangeHistory(
+                entity="client",
+                entity_id=item.client_id,
+                field="cross_sell",
+                old_value=f"{item.account} (#{item.account_id})"
+                if item.account_id is not None
+                else None,
+                new_value=f"сделка #{deal.id} ({item.product_line or '—'}) → "
+                f"{item.manager} (#{item.manager_id})",
+                reason=item.reason[:200],
+                actor=actor,
+            )
+            for item, deal in zip(items, deals, strict=True)
+        ]
     )
-    return deal
+    session.flush()
+    return [deal.id for deal in deals]

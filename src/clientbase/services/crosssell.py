@@ -26,7 +26,7 @@ from clientbase.core.crosssell import (
     DEFAULT_RULES,
     CrossSellRules,
     Person,
-    route,
+    Router,
     rules_from_dict,
     rules_to_dict,
 )
@@ -315,6 +315,8 @@ def route_opportunities(
         existing = repo.existing_opportunities(session, keys)
         owners = repo.account_owners(session, [c.id for c in clients.values()])
         people = _people(session, today=today, rules=rules, photos=photos, utilization=utilization)
+        router = Router(list(people.values()), rules)
+        pending: list[tuple[int, repo.NewOpportunity]] = []
         for opp, key in zip(opportunities, keys, strict=True):
             client = clients[opp.client]
             account_id = owners.get(client.id)
@@ -341,37 +343,31 @@ def route_opportunities(
                     )
                 )
                 continue
-            decision = route(
-                _segment(client, opp.product_line),
-                account,
-                list(people.values()),
-                rules,
-            )
+            decision = router.route(_segment(client, opp.product_line), account)
             chosen = people.get(decision.manager_id) if decision.manager_id is not None else None
-            deal_id = None
             if chosen is None:
                 status = "unrouted"
-            elif dry_run:
-                status = "planned"
             else:
-                status = "created"
-                deal_id = repo.add_opportunity(
-                    session,
-                    client_id=client.id,
-                    manager_id=chosen.id,
-                    amount=opp.amount,
-                    product_line=opp.product_line,
-                    external_id=key,
-                    today=today,
-                    account_id=account_id,
-                    account=account.name if account else None,
-                    manager=chosen.name,
-                    reason=f"cross-sell: {decision.reason}",
-                    actor=actor,
-                ).id
-            if chosen is not None:
+                status = "planned" if dry_run else "created"
+                if not dry_run:
+                    pending.append(
+                        (
+                            len(report.decisions),
+                            repo.NewOpportunity(
+                                client_id=client.id,
+                                manager_id=chosen.id,
+                                amount=opp.amount,
+                                product_line=opp.product_line,
+                                external_id=key,
+                                account_id=account_id,
+                                account=account.name if account else None,
+                                manager=chosen.name,
+                                reason=f"cross-sell: {decision.reason}",
+                            ),
+                        )
+                    )
                 # The next opportunity of the run sees this one (spreads ties).
-                people[chosen.id] = _with_one_more(chosen)
+                router.took(chosen.id)
             report.decisions.append(
                 Decision(
                     opp.row,
@@ -387,16 +383,17 @@ def route_opportunities(
                     decision.kind,
                     decision.reason,
                     status,
-                    deal_id,
                 )
             )
+        if pending:
+            ids = repo.add_opportunities(
+                session, [item for _, item in pending], today=today, actor=actor
+            )
+            for (index, _), deal_id in zip(pending, ids, strict=True):
+                report.decisions[index] = replace(report.decisions[index], deal_id=deal_id)
         if not dry_run:
             uow.commit()
     return report
-
-
-def _with_one_more(person: Person) -> Person:
-    return replace(person, open_cross_sell=person.open_cross_sell + 1)
 
 
 def route_file(

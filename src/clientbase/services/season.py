@@ -23,6 +23,7 @@ from clientbase.core.season import (
     adjustment,
     season_from_dict,
     season_to_dict,
+    working_days,
 )
 from clientbase.db import tables as t
 from clientbase.db.uow import UnitOfWork
@@ -105,14 +106,20 @@ class PeriodAdjustments:
     end: dt.date
     table: SeasonTable
     absences: dict[int, list[tuple[dt.date, dt.date]]]
+    days: tuple[dt.date, ...]  # the period's working days
 
     def of(self, manager_id: int) -> Adjustment:
         """The adjustment of one manager (month factor × his presence)."""
-        return adjustment(self.start, self.end, self.absences.get(manager_id, ()), self.table)
+        return adjustment(
+            self.start, self.end, self.absences.get(manager_id, ()), self.table, days=self.days
+        )
 
 
 def period_adjustments(session: Session, start: dt.date, end: dt.date) -> PeriodAdjustments:
     """Read the season table and the absences of a period."""
     if end < start:
         raise BadInputError("Период: конец раньше начала.")
-    return PeriodAdjustments(start, end, stored_season(session), absences_in(session, start, end))
+    table = stored_season(session)
+    return PeriodAdjustments(
+        start, end, table, absences_in(session, start, end), tuple(working_days(start, end, table))
+    )
