@@ -209,4 +209,7 @@ def test_a_bad_file_names_row_and_column_and_writes_nothing(
     twice = "opportunity_id;client;product_line;amount\nX;Бета;СХД;1\nX;Бета;СХД;2\n"
     with pytest.raises(BadInputError, match="повтор строки 2"):
         xs.route_file(engine=engine, path=_file(tmp_path, twice), today=TODAY)
+    same = f"client;product_line;amount\nБета;СХД;1\n{company['two']};СХД;1\n"
+    with pytest.raises(BadInputError, match="строка 3: та же возможность, что в строке 2"):
+        xs.route_file(engine=engine, path=_file(tmp_path, same), today=TODAY)
     assert _count(engine, t.Deal) == 0

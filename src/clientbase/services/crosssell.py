@@ -312,6 +312,15 @@ def route_opportunities(
             raise BadInputError("; ".join(errors[:10]) + more)
         clients = {o.client: refs[o.client][0] for o in opportunities}
         keys = [o.external_id or _auto_id(clients[o.client].id, o) for o in opportunities]
+        first_row: dict[str, int | None] = {}
+        for opp, key in zip(opportunities, keys, strict=True):
+            if key in first_row:
+                # The same client named two ways (id and name) with the same product and sum.
+                raise BadInputError(
+                    f"{file or 'Возможности'}, строка {opp.row}: та же возможность, что в строке "
+                    f"{first_row[key]} (клиент, товар и сумма или id совпадают)."
+                )
+            first_row[key] = opp.row
         existing = repo.existing_opportunities(session, keys)
         owners = repo.account_owners(session, [c.id for c in clients.values()])
         people = _people(session, today=today, rules=rules, photos=photos, utilization=utilization)
