@@ -165,6 +165,80 @@ def route(
     )
 
 
+OUTCOME_RU = {"open": "открыта", "won": "выиграна", "lost": "проиграна"}
+
+
+@crosssell_app.command("list")
+def list_(
+    db: DbOption = None,
+    manager: Annotated[
+        int | None, typer.Option("--manager", help="Только этого менеджера (id).")
+    ] = None,
+    all_: Annotated[
+        bool, typer.Option("--all", help="Все, не только открытые (выигранные, проигранные).")
+    ] = False,
+    limit: Annotated[int, typer.Option(help="Не больше строк.", min=1)] = 1000,
+    fmt: Annotated[Format, typer.Option("--format", help="table, csv или xlsx.")] = Format.table,
+    path: Annotated[Path | None, typer.Option("--out", help="Файл для csv/xlsx.")] = None,
+) -> None:
+    """Сделки кросс-продаж (по умолчанию открытые) с причиной распределения."""
+    if fmt is Format.xlsx and path is None:
+        raise BadInputError("--format xlsx: укажите файл через --out.")
+    engine = database.open_database(db)
+    deals = xs.list_deals(engine=engine, manager_id=manager, open_only=not all_, limit=limit)
+    headers = [
+        "сделка",
+        "id возможности",
+        "клиент id",
+        "клиент",
+        "товар",
+        "сумма",
+        "менеджер id",
+        "менеджер",
+        "создана",
+        "исход",
+        "причина",
+    ]
+    rows = [
+        [
+            d.deal_id,
+            d.external_id or "",
+            d.client_id,
+            d.client,
+            d.product_line or "",
+            d.amount,
+            d.manager_id or "",
+            d.manager or "—",
+            d.created.isoformat(),
+            OUTCOME_RU.get(d.outcome, d.outcome),
+            d.reason or "",
+        ]
+        for d in deals
+    ]
+    if fmt is not Format.table:
+        target = path or Path("/dev/stdout")
+        n = write_rows(target, headers, rows)
+        if path is not None:
+            err.print(f"Записано строк: {n} → {path}")
+        return
+    table = Table(title="Сделки кросс-продаж" + ("" if all_ else " (открытые)"))
+    for h in ("сделка", "клиент", "товар", "сумма", "менеджер", "создана", "исход", "причина"):
+        table.add_column(h, overflow="fold")
+    for d in deals:
+        table.add_row(
+            f"#{d.deal_id}",
+            f"{d.client} (#{d.client_id})",
+            d.product_line or "—",
+            f"{d.amount:,.0f}".replace(",", " "),
+            d.manager or "—",
+            d.created.isoformat(),
+            OUTCOME_RU.get(d.outcome, d.outcome),
+            d.reason or "—",
+        )
+    out.print(table)
+    out.print(f"Сделок: {len(deals)}.")
+
+
 def _print_rules(rules: CrossSellRules) -> None:
     out.print(
         f"Порог операционной нагрузки: {rules.threshold:g} % (доля времени не на развитие "

@@ -97,6 +97,13 @@ def test_demo_opportunities_follow_each_account_managers_photo_and_a_rerun_adds_
     again = run_cli(*args)
     assert again.returncode == 0, again.stderr
     assert "Создано сделок: 0" in again.stderr and f"уже были: {len(pairs)}" in again.stderr
+    listed = tmp_path / "list.csv"
+    shown = run_cli("crosssell", "list", "--db", db, "--format", "csv", "--out", str(listed))
+    assert shown.returncode == 0, shown.stderr
+    with listed.open(encoding="utf-8-sig") as fh:
+        deals = list(csv.DictReader(fh))
+    assert {d["id возможности"] for d in deals} == {f"X-{cid}" for _, cid in pairs}
+    assert all(d["исход"] == "открыта" and "порога 70 %" in d["причина"] for d in deals)
 
 
 def test_one_opportunity_from_the_command_line_and_clear_errors(db: str) -> None:

@@ -213,3 +213,23 @@ def test_a_bad_file_names_row_and_column_and_writes_nothing(
     with pytest.raises(BadInputError, match="строка 3: та же возможность, что в строке 2"):
         xs.route_file(engine=engine, path=_file(tmp_path, same), today=TODAY)
     assert _count(engine, t.Deal) == 0
+
+
+def test_the_list_shows_each_routed_deal_with_its_reason(
+    engine: Engine, company: dict[str, int], tmp_path: Path
+) -> None:
+    xs.route_file(engine=engine, path=_file(tmp_path, OPPS), today=TODAY)
+    listed = {d.external_id: d for d in xs.list_deals(engine=engine)}
+    assert set(listed) == {"X-1", "X-2"}
+    assert listed["X-1"].manager == "Охотник" and listed["X-1"].outcome == "open"
+    assert (listed["X-1"].reason or "").startswith("операционная нагрузка 90 % > порога 70 %")
+    assert "≤ порога 70 %" in (listed["X-2"].reason or "")
+    mine = xs.list_deals(engine=engine, manager_id=company["free"])
+    assert [d.external_id for d in mine] == ["X-2"]
+    with UnitOfWork(engine, write=True) as uow:
+        deal = uow.session.get(t.Deal, listed["X-2"].deal_id)
+        assert deal is not None
+        deal.outcome, deal.closed = "won", TODAY
+        uow.commit()
+    assert [d.external_id for d in xs.list_deals(engine=engine)] == ["X-1"]
+    assert len(xs.list_deals(engine=engine, open_only=False)) == 2

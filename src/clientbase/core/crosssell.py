@@ -184,23 +184,19 @@ class Router:
                 return Routing(
                     account.id,
                     "account",
-                    f"фотография дня {account.name} за {rules.window_days} дн.: "
-                    f"{account.photo_hours:g} ч < {rules.min_hours:g} ч — нагрузку не оценить, "
-                    "возможность у аккаунт-менеджера",
+                    f"фотография дня за {rules.window_days} дн.: {account.photo_hours:g} ч < "
+                    f"{rules.min_hours:g} ч — нагрузку не оценить, остаётся у аккаунт-менеджера",
                     rule_name,
                 )
             if share <= threshold:
                 return Routing(
                     account.id,
                     "account",
-                    f"операционная нагрузка {account.name} {share:g} % ≤ порога "
-                    f"{threshold:g} %{by_rule} — возможность у аккаунт-менеджера",
+                    f"операционная нагрузка {share:g} % ≤ порога {threshold:g} %{by_rule} — "
+                    "остаётся у аккаунт-менеджера",
                     rule_name,
                 )
-            why = (
-                f"операционная нагрузка {account.name} {share:g} % > порога "
-                f"{threshold:g} %{by_rule}"
-            )
+            why = f"операционная нагрузка {share:g} % > порога {threshold:g} %{by_rule}"
         notes: list[str] = []
         for kind in order:
             serving = [
@@ -217,7 +213,7 @@ class Router:
                     notes.append(f"старшие с нагрузкой выше порога: {len(busy)}")
             if not candidates:
                 if not serving:
-                    notes.append(f"{TAKEOVER_RU[kind]}: никто не ведёт сегмент клиента")
+                    notes.append(f"{TAKEOVER_RU[kind]}: никто не ведёт сегмент")
                 elif not [p for p in serving if p.available]:
                     notes.append(
                         f"{TAKEOVER_RU[kind]}: ведущие сегмент отсутствуют ({len(serving)})"
@@ -235,7 +231,7 @@ class Router:
             return Routing(
                 account.id,
                 "account",
-                f"{why}, но передать некому ({'; '.join(notes)}) — возможность у аккаунт-менеджера",
+                f"{why}, но передать некому ({'; '.join(notes)}) — остаётся у аккаунт-менеджера",
                 rule_name,
             )
         return Routing(None, "none", f"{why}; передать некому: {'; '.join(notes)}", rule_name)

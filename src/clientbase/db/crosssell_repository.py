@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +18,7 @@ from clientbase.db import tables as t
 CHUNK = 500
 SOURCE = "cross_sell"
 STAGE = "cross-sell"
+_DEAL_REF = re.compile(r"сделка #(\d+) ")
 
 
 def _chunks(items: list[Any]) -> Iterable[list[Any]]:
@@ -175,3 +177,41 @@ def add_opportunities(
     )
     session.flush()
     return [deal.id for deal in deals]
+
+
+def cross_sell_deals(
+    session: Session, *, manager_id: int | None = None, open_only: bool = True, limit: int = 1000
+) -> list[tuple[t.Deal, str, str | None]]:
+    """Cross-sell deals, newest first, with the client's and the manager's names."""
+    d, c, m = t.Deal, t.Client, t.Manager
+    stmt = (
+        select(d, c.name, m.name)
+        .join(c, c.id == d.client_id)
+        .outerjoin(m, m.id == d.manager_id)
+        .where(d.source == SOURCE)
+        .order_by(d.created.desc(), d.id.desc())
+        .limit(limit)
+    )
+    if open_only:
+        stmt = stmt.where(d.outcome == "open")
+    if manager_id is not None:
+        stmt = stmt.where(d.manager_id == manager_id)
+    return [(deal, client, manager) for deal, client, manager in session.execute(stmt)]
+
+
+def routing_reasons(session: Session, client_ids: list[int]) -> dict[int, str]:
+    """The recorded reason of every cross-sell routing of these clients, by deal id."""
+    h = t.ChangeHistory
+    found: dict[int, str] = {}
+    for part in _chunks(sorted(set(client_ids))):
+        rows = session.execute(
+            select(h.new_value, h.reason).where(
+                h.entity == "client", h.field == "cross_sell", h.entity_id.in_(part)
+            )
+        )
+        for new_value, reason in rows:
+            # The new value is written by `add_opportunities`: «сделка #ID (товар) → …».
+            match = _DEAL_REF.match(new_value or "")
+            if match:
+                found[int(match.group(1))] = reason
+    return found

@@ -452,3 +452,53 @@ def route_one(
         engine=engine, opportunities=[opp], today=today, dry_run=dry_run, actor=actor
     )
     return report.decisions[0]
+
+
+# ---------------------------------------------------------------- listing
+
+
+@dataclass(frozen=True, slots=True)
+class CrossSellDeal:
+    """A routed opportunity as it stands now, with the reason recorded when it was routed."""
+
+    deal_id: int
+    external_id: str | None
+    client_id: int
+    client: str
+    product_line: str | None
+    amount: float
+    manager_id: int | None
+    manager: str | None
+    created: dt.date
+    outcome: str
+    reason: str | None
+
+
+def list_deals(
+    *, engine: Engine, manager_id: int | None = None, open_only: bool = True, limit: int = 1000
+) -> list[CrossSellDeal]:
+    """Cross-sell deals (open by default), newest first, each with its routing reason."""
+    with UnitOfWork(engine) as uow:
+        rows = repo.cross_sell_deals(
+            uow.session, manager_id=manager_id, open_only=open_only, limit=limit
+        )
+        reasons = repo.routing_reasons(uow.session, [deal.client_id for deal, _, _ in rows])
+        result = []
+        for deal, client, manager in rows:
+            reason = reasons.get(deal.id)
+            result.append(
+                CrossSellDeal(
+                    deal_id=deal.id,
+                    external_id=deal.external_id,
+                    client_id=deal.client_id,
+                    client=client,
+                    product_line=deal.product_line,
+                    amount=float(deal.amount),
+                    manager_id=deal.manager_id,
+                    manager=manager,
+                    created=deal.created,
+                    outcome=deal.outcome,
+                    reason=reason.removeprefix("cross-sell: ") if reason else None,
+                )
+            )
+    return result
