@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,7 @@ from sqlalchemy import Engine, func, select
 
 from clientbase.db import tables as t
 from clientbase.db.uow import UnitOfWork
-from clientbase.errors import BadInputError
+from clientbase.errors import BadInputError, ConflictError
 from clientbase.services import crosssell as xs
 
 TODAY = dt.date(2026, 11, 20)
@@ -233,3 +234,32 @@ def test_the_list_shows_each_routed_deal_with_its_reason(
         uow.commit()
     assert [d.external_id for d in xs.list_deals(engine=engine)] == ["X-1"]
     assert len(xs.list_deals(engine=engine, open_only=False)) == 2
+
+
+def test_two_runs_of_the_same_file_at_once_create_each_deal_once(
+    engine: Engine, company: dict[str, int], tmp_path: Path
+) -> None:
+    path = _file(tmp_path, OPPS)
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def run() -> None:
+        barrier.wait()
+        try:
+            report = xs.route_file(engine=engine, path=path, today=TODAY)
+            outcomes.append(",".join(d.status for d in report.decisions))
+        except ConflictError:
+            outcomes.append("conflict")
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(timeout=120)
+    # One run writes both deals; the other sees them (SQLite waits for the writer) or is
+    # refused by the unique (source, external_id) key (PostgreSQL) — never a duplicate.
+    assert sorted(outcomes) in (
+        ["created,created", "exists,exists"],
+        ["conflict", "created,created"],
+    )
+    assert _count(engine, t.Deal) == 2 and _count(engine, t.ChangeHistory) == 2
