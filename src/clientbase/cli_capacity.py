@@ -149,12 +149,10 @@ def capacity(
         ]
         for x in rows
     ]
-    if bounds is not None or any(x.season for x in rows):
-        headers.insert(4, "сезон")
-        headers.insert(5, "присутствие %")
-        for x, row in zip(rows, data, strict=True):
-            row.insert(4, x.season_factor)
-            row.insert(5, round(100 * x.presence, 1))
+    # Appended, so that scripts reading the columns by position keep working.
+    headers += ["сезон", "присутствие %"]
+    for x, row in zip(rows, data, strict=True):
+        row += [x.season_factor, round(100 * x.presence, 1)]
     title = "Ёмкость и нагрузка" + (f" на {period}" if period else "")
     _emit(title, headers, data, fmt, path)
     over = [x for x in rows if x.status == "over"]
