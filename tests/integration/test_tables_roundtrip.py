@@ -45,6 +45,16 @@ def _seed(session: Session) -> dict[str, object]:
     session.add_all([head, farmer, client])
     session.flush()
     objects: dict[str, object] = {
+        "jobs": t.Job(
+            kind="plan",
+            title="План распределения",
+            status="done",
+            progress=None,
+            result={"plan_id": 1},
+            created_by="rop",
+            created_at=dt.datetime(2026, 11, 26, 9, 0),
+            finished_at=dt.datetime(2026, 11, 26, 9, 1),
+        ),
         "absences": t.Absence(
             manager_id=farmer.id,
             start_date=dt.date(2026, 7, 1),
