@@ -33,6 +33,7 @@ def board_command(
         engine=engine,
         today=today.date() if today else None,
         manager_ids={manager} if manager is not None else None,
+        fresh=True,
     )
     table = Table(title=f"Планёрка {result.today:%d.%m.%Y} (месяц {result.period})")
     for title in (

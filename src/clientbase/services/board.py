@@ -9,6 +9,9 @@ today's won deals, overdue tasks and inbound requests nobody answered.
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import time
+from collections import defaultdict
 from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
@@ -71,15 +74,40 @@ class Board:
     rows: list[BoardRow]
 
 
+# The board is read many times a morning and costs seconds on a 100 000-client base: one
+# computation serves every reader for a few minutes (per database and day).
+CACHE_SECONDS = 300.0
+_cache: dict[tuple[str, dt.date, int], tuple[float, Board]] = {}
+_cache_lock = threading.Lock()
+
+
 def daily_board(
     *,
     engine: Engine,
     today: dt.date | None = None,
     manager_ids: set[int] | None = None,
     buried_days: int = 30,
+    fresh: bool = False,
 ) -> Board:
     """The board for every manager (or the given ones) this morning."""
     today = today or dt.date.today()
+    key = (f"{id(engine)}:{engine.url}", today, buried_days)
+    with _cache_lock:
+        cached = _cache.get(key)
+    if cached is not None and not fresh and time.monotonic() - cached[0] < CACHE_SECONDS:
+        whole = cached[1]
+    else:
+        whole = _compute(engine, today, buried_days)
+        with _cache_lock:
+            _cache[key] = (time.monotonic(), whole)
+    rows = [r for r in whole.rows if manager_ids is None or r.manager_id in manager_ids]
+    if manager_ids is not None and len(manager_ids) == 1 and not rows:
+        raise NotFoundError(f"Менеджер #{next(iter(manager_ids))} не ведёт продажи.")
+    return Board(today=whole.today, period=whole.period, rows=rows)
+
+
+def _compute(engine: Engine, today: dt.date, buried_days: int) -> Board:
+    """The board of every salesperson."""
     period = kpi_core.month_of(today.year, today.month).label
     card = kpi.scorecard(engine=engine, period=period, today=today)
     now = dt.datetime.combine(today, dt.time(23, 59, 59))
@@ -89,14 +117,17 @@ def daily_board(
         unanswered = repo.unanswered_requests(
             uow.session, now - dt.timedelta(days=UNANSWERED_DAYS), now
         )
-    warnings = rotation.warning_list(engine=engine, today=today, days=DORMANT_SOON_DAYS)
-    buried = capacity.buried_clients(engine, days=buried_days, today=today, limit=100_000)
+    warnings: dict[int, list[rotation.WarningRow]] = defaultdict(list)
+    for w in rotation.warning_list(engine=engine, today=today, days=DORMANT_SOON_DAYS):
+        warnings[w.manager_id].append(w)
+    buried = capacity.buried_clients(engine, days=buried_days, today=today, limit=1_000_000)
+    silent: dict[int, list[capacity.BuriedClient]] = defaultdict(list)
+    for c in buried.clients:
+        silent[c.manager_id].append(c)
     loads = {m.manager_id: m for m in buried.managers}
     rows = []
     for r in card.rows:
         if not r.active or r.role_group not in ("hunter", "farmer", "head"):
-            continue
-        if manager_ids is not None and r.manager_id not in manager_ids:
             continue
         k = r.kpis
         load = loads.get(r.manager_id)
@@ -116,13 +147,11 @@ def daily_board(
                 forecast_attainment=r.forecast_attainment,
                 overdue_tasks=overdue.get(r.manager_id, 0),
                 unanswered=unanswered.get(r.manager_id, 0),
-                dormant_soon=[w for w in warnings if w.manager_id == r.manager_id],
-                buried=[c for c in buried.clients if c.manager_id == r.manager_id],
+                dormant_soon=warnings.get(r.manager_id, []),
+                buried=silent.get(r.manager_id, []),
                 coverage=load.coverage if load else None,
                 utilization=load.utilization if load else None,
             )
         )
-    if manager_ids is not None and len(manager_ids) == 1 and not rows:
-        raise NotFoundError(f"Менеджер #{next(iter(manager_ids))} не ведёт продажи.")
     rows.sort(key=lambda row: (-len(row.alerts), row.manager))
     return Board(today=today, period=period, rows=rows)

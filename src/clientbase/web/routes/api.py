@@ -40,7 +40,7 @@ def api_clients(
     scope: ScopeDep,
     f: FilterDep,
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=2**31)] = 0,
 ) -> dict[str, Any]:
     """A page of clients matching the filter, with the total."""
     page = catalog.list_clients(engine, f, limit=limit, offset=offset, scope=scope)

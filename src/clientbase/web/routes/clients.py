@@ -57,7 +57,7 @@ def clients_page(
     engine: EngineDep,
     scope: ScopeDep,
     f: FilterDep,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: Annotated[int, Query(ge=1, le=2**24)] = 1,
 ) -> HTMLResponse:
     """The client list; an HTMX request gets only the table."""
     result = catalog.list_clients(

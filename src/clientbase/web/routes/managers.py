@@ -26,7 +26,7 @@ def managers_page(
     engine: EngineDep,
     scope: ScopeDep,
     role_group: str | None = None,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: Annotated[int, Query(ge=1, le=2**24)] = 1,
 ) -> HTMLResponse:
     """Managers with their segments and current number of clients, a page at a time."""
     rows = catalog.list_managers(engine, ManagerFilter(role_group=role_group or None), scope=scope)
