@@ -49,12 +49,17 @@ from clientbase.planning.schemas import Instance, Plan, PlanStatus, Strategy
 # Weight of disruption against the sum of spreads in phase 3 (cost hundredths vs 1e-5 of ρ).
 DISRUPTION_WEIGHT = 1000
 # Evaluations of the local search per second of time limit (about a second of CPU).
-LOCAL_SEARCH_WORK = 450_000
+LOCAL_SEARCH_WORK = 600_000
 # Wall-clock safety net over the deterministic limits.
 WALL_FACTOR = 1.5
 # Share of the time limit after which local search stops on the wall clock (the rest is
 # for the bound, validation and explanations).
-SEARCH_SHARE = 0.8
+SEARCH_SHARE = 0.9
+# A move away from an owner must narrow the spread between the two managers by about
+# MOVE_PRICE / 2 × balance_tolerance per client of average size (see local_search.price).
+MOVE_PRICE = 2.0
+# Rounds of local search, each re-aiming every group at the middle of its current spread.
+LEVEL_ROUNDS = 8
 
 
 class CpSatBackend(Backend):
@@ -337,36 +342,120 @@ def solve_component(sub: SubProblem, budget: Budget) -> SubResult:
         method = "greedy+cp-sat+local-search"
     work = int(max(1.0, budget.det_seconds) * LOCAL_SEARCH_WORK)
     has_owners = any(instance.clients[c].owner_id is not None for c in sub.clients)
-    bound = relaxation.lower_bound(sub, served)
+    relaxed = relaxation.solve(sub, served)
+    bound = relaxed.bound
+    levels = relaxed.levels
     # Spreads within half a step of the bound cannot be told apart at the model's resolution.
     enough = bound + settings.balance_step / 2
     # One work budget for all passes, so the time limit holds.
     stop_at = budget.search_deadline
-    work -= local_search.polish(
+    band = bound + settings.balance_tolerance
+    # Objective 3 (few moves) comes after balance within the band: a move away from an
+    # owner is taken only when it narrows the spread by a set price (MOVE_PRICE), which
+    # favours a few large transfers; clients without an owner (new ones, those of leaving
+    # managers) move freely. Once inside the band no new move is taken.
+    price = MOVE_PRICE * settings.balance_tolerance if has_owners else 0.0
+    work -= _balance(
         sub,
         assignment,
-        allow_new_moves=not has_owners,
+        levels,
+        allow_new_moves=True,
         work=work,
+        target=band if has_owners else 0.0,
         good_enough=enough,
         deadline=stop_at,
+        move_price=price,
     )
-    band = bound + settings.balance_tolerance
-    if has_owners and work > 0 and _spread_of(sub, assignment) > band:
-        work -= local_search.polish(
-            sub, assignment, allow_new_moves=True, work=work, target=band, deadline=stop_at
+    if has_owners and work > 0:
+        # Then as few moves as that balance allows, and a last polish without new moves.
+        ceiling = max(band, _spread_of(sub, assignment)) + settings.balance_tolerance / 2
+        work -= local_search.reduce_moves(
+            sub, assignment, ceiling=ceiling, work=work, deadline=stop_at
         )
-        # Then polish inside the band without adding moves.
-        local_search.polish(
+        _balance(
             sub,
             assignment,
+            levels,
             allow_new_moves=False,
-            work=max(work, 0),
+            work=work,
             good_enough=enough,
             deadline=stop_at,
+            move_price=price,
         )
     gap = _spread_of(sub, assignment) - bound
     proven = proven_served and not has_owners and gap <= settings.balance_step
     return SubResult(assignment, proven, bound, det_used, method)
+
+
+def _levels_now(sub: SubProblem, assignment: dict[int, int | None]) -> list[float]:
+    """Per group, the middle of its members' r_m / ρ̂ in `assignment`."""
+    instance = sub.instance
+    potential = {m: sub.fixed_potential.get(m, 0.0) for m in sub.managers}
+    for c, m in assignment.items():
+        if m is not None:
+            potential[m] += instance.clients[c].potential
+    levels: list[float] = []
+    for group in sub.groups:
+        ratios = [
+            potential[m] / instance.managers[m].capacity / group.rho_hat
+            for m in group.managers
+            if instance.managers[m].capacity > 0 and group.rho_hat > 0
+        ]
+        middle = (max(ratios) + min(ratios)) / 2 if ratios else 0.0
+        levels.append(middle if middle > 0 else 1.0)
+    return levels
+
+
+def _balance(
+    sub: SubProblem,
+    assignment: dict[int, int | None],
+    levels: list[float],
+    *,
+    allow_new_moves: bool,
+    work: int,
+    good_enough: float,
+    deadline: float | None,
+    target: float = 0.0,
+    move_price: float = 0.0,
+) -> int:
+    """Local search in rounds, each aiming at the middle of the spread the last one left.
+
+    Members that the clients they may take cannot lift (or lower) stay where they are; the
+    others then meet them halfway, the managers outside the group (the head of sales)
+    absorbing the difference. Returns the evaluations spent; `assignment` ends as the best
+    round's plan.
+    """
+    spent = 0
+    best = dict(assignment)
+    best_spread = _spread_of(sub, assignment)
+    aim = list(levels)
+    for _ in range(LEVEL_ROUNDS):
+        if spent >= work or best_spread <= good_enough:
+            break
+        spent += local_search.polish(
+            sub,
+            assignment,
+            allow_new_moves=allow_new_moves,
+            work=work - spent,
+            target=target,
+            good_enough=good_enough,
+            deadline=deadline,
+            levels=aim,
+            move_price=move_price,
+        )
+        now = _spread_of(sub, assignment)
+
+        if now < best_spread - 1e-12:
+            best, best_spread = dict(assignment), now
+        else:
+            # A round that does not improve will not be followed by one that does.
+            assignment.clear()
+            assignment.update(best)
+            break
+        if deadline is not None and time.monotonic() > deadline:
+            break
+        aim = _levels_now(sub, assignment)
+    return spent
 
 
 def _keeps_owner(instance: Instance, c: int, m: int) -> bool:

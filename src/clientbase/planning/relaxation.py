@@ -9,9 +9,10 @@ decides how many clients n_km and how much potential q_km of each class each man
     p⁻_k n_km ≤ q_km ≤ p⁺_k n_km,   P_k − p⁺_k (N_k − Σ_m n_km) ≤ Σ_m q_km ≤ P_k,
     U_g ≥ r_m / ρ̂_g ≥ L_g for the members of each peer group, T ≥ U_g − L_g;  min T.
 
-Every integer plan gives a feasible point (n_km = its count, q_km = its potential), so the
-optimum is a valid lower bound on T. Hours and the move limit are left out, which only
-loosens the bound. The LP has Σ_k |candidates of k| columns, a few thousand even for a
+Classes are also split by hours per client, and each manager's selling hours bound
+Σ_k h_k n_km. Every integer plan gives a feasible point (n_km = its count, q_km = its
+potential), so the optimum is a valid lower bound on T. The move limit is left out, which
+only loosens the bound. The LP has Σ_k |candidates of k| columns, a few thousand even for a
 component of 20 000 clients, where the per-client LP is too slow for GLOP.
 """
 
@@ -21,7 +22,7 @@ from dataclasses import dataclass, field
 
 from ortools.linear_solver import pywraplp
 
-from clientbase.planning.builder import SubProblem
+from clientbase.planning.builder import HOURS_SCALE, SubProblem
 from clientbase.planning.objectives.balance import BALANCE_SCALE, proven_bound
 
 
@@ -29,6 +30,7 @@ from clientbase.planning.objectives.balance import BALANCE_SCALE, proven_bound
 class _Class:
     managers: tuple[int, ...]
     weight: int
+    hours: float
     count: int = 0
     potential: float = 0.0
     smallest: float = float("inf")
@@ -88,23 +90,42 @@ def _add_cuts(
             low.SetCoefficient(q, 1)
 
 
+@dataclass(slots=True)
+class Relaxation:
+    """The LP's proven bound and, per peer group, the level r/ρ̂ its solution reaches."""
+
+    bound: float
+    levels: list[float]
+
+
 def lower_bound(sub: SubProblem, served: int) -> float:
     """A valid lower bound on the imbalance metric of any plan serving ≥ `served` clients."""
+    return solve(sub, served).bound
+
+
+def solve(sub: SubProblem, served: int) -> Relaxation:
+    """Solve the class LP: the bound, and the balance level each group can reach.
+
+    The level tells the local search where a group's members should meet: when the
+    clients only some members may take cannot lift them to ρ̂, the others must come down
+    to them (managers outside the group, such as the head of sales, take the difference).
+    """
+    flat = [1.0] * len(sub.groups)
     if not sub.groups:
-        return 0.0
+        return Relaxation(0.0, flat)
     instance = sub.instance
     settings = instance.settings
-    classes: dict[tuple[tuple[int, ...], int], _Class] = {}
+    classes: dict[tuple[tuple[int, ...], int, float], _Class] = {}
     for c in sub.clients:
         cands = tuple(sub.candidates[c])
         if not cands:
             continue
         client = instance.clients[c]
         weight = settings.weight(client.tier)
-        key = (cands, weight)
+        key = (cands, weight, client.hours)
         item = classes.get(key)
         if item is None:
-            item = _Class(cands, weight)
+            item = _Class(cands, weight, client.hours)
             classes[key] = item
         item.count += 1
         item.potential += client.potential
@@ -113,7 +134,7 @@ def lower_bound(sub: SubProblem, served: int) -> float:
         item.values.append(client.potential)
     solver = pywraplp.Solver.CreateSolver("GLOP")
     if solver is None:  # pragma: no cover - GLOP ships with every OR-Tools wheel
-        return 0.0
+        return Relaxation(0.0, flat)
     solver.SuppressOutput()
     inf = solver.infinity()
     served_row = solver.Constraint(served - 1e-6, inf)
@@ -121,8 +142,17 @@ def lower_bound(sub: SubProblem, served: int) -> float:
         m: solver.Constraint(-inf, instance.managers[m].capacity - sub.fixed_load.get(m, 0))
         for m in sub.managers
     }
+    # Selling hours bind the head of sales long before his client count does (VIP clients
+    # take the most hours); without them the LP lets him absorb any surplus of potential.
+    hour_rows = {}
+    for m in sub.managers:
+        available = instance.managers[m].hours
+        if available is not None:
+            used = sub.fixed_hours.get(m, 0) / HOURS_SCALE
+            hour_rows[m] = solver.Constraint(-inf, available - used + 1e-6)
     potential_of: dict[int, list[tuple[float, object]]] = {m: [] for m in sub.managers}
-    for k, item in enumerate(sorted(classes.values(), key=lambda i: (i.managers, i.weight))):
+    ordered = sorted(classes.values(), key=lambda i: (i.managers, i.weight, i.hours))
+    for k, item in enumerate(ordered):
         count_row = solver.Constraint(0, item.count)
         # P − p⁺(N − Σn) ≤ Σq ≤ P  ⇔  P − p⁺N ≤ Σq − p⁺Σn  and  Σq ≤ P
         low_row = solver.Constraint(item.potential - item.largest * item.count, inf)
@@ -136,6 +166,8 @@ def lower_bound(sub: SubProblem, served: int) -> float:
             count_row.SetCoefficient(n, 1)
             served_row.SetCoefficient(n, 1)
             load_rows[m].SetCoefficient(n, item.weight)
+            if m in hour_rows:
+                hour_rows[m].SetCoefficient(n, item.hours)
             low_row.SetCoefficient(q, 1)
             low_row.SetCoefficient(n, -item.largest)
             high_row.SetCoefficient(q, 1)
@@ -153,11 +185,13 @@ def lower_bound(sub: SubProblem, served: int) -> float:
         # The same envelope for the whole class (all its managers together).
         _add_cuts(solver, cuts, total_n, total_q)
     top = solver.NumVar(0, inf, "T")
+    bounds: dict[int, tuple[object, object]] = {}
     for g, group in enumerate(sub.groups):
         if group.rho_hat <= 0:
             continue
         upper = solver.NumVar(0, inf, f"U{g}")
         lower = solver.NumVar(0, inf, f"L{g}")
+        bounds[g] = (upper, lower)
         unit = BALANCE_SCALE / group.rho_hat
         for m in group.managers:
             capacity = instance.managers[m].capacity
@@ -178,5 +212,11 @@ def lower_bound(sub: SubProblem, served: int) -> float:
     objective.SetCoefficient(top, 1)
     objective.SetMinimization()
     if solver.Solve() != pywraplp.Solver.OPTIMAL:
-        return 0.0
-    return proven_bound(objective.Value(), sub.groups, integral=False)
+        return Relaxation(0.0, flat)
+    bound = proven_bound(objective.Value(), sub.groups, integral=False)
+    levels = list(flat)
+    for g, (upper, lower) in bounds.items():
+        middle = (upper.solution_value() + lower.solution_value()) / 2 / BALANCE_SCALE  # type: ignore[attr-defined]
+        if middle > 0:
+            levels[g] = middle
+    return Relaxation(bound, levels)

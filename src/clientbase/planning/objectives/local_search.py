@@ -72,6 +72,8 @@ def polish(
     target: float = 0.0,
     good_enough: float = 0.0,
     deadline: float | None = None,
+    levels: list[float] | None = None,
+    move_price: float = 0.0,
 ) -> int:
     """Improve the balance of `assignment` in place; returns the evaluations spent.
 
@@ -89,6 +91,9 @@ def polish(
     managers = instance.managers
     clients = instance.clients
     cand_sets = {c: set(sub.candidates[c]) for c in sub.clients}
+    # Computed once: the search asks for them hundreds of thousands of times.
+    weight_of = {c: settings.weight(clients[c].tier) for c in sub.clients}
+    hours_of = {c: client_hours_units(clients[c].hours) for c in sub.clients}
     state = _State(
         potential={m: sub.fixed_potential.get(m, 0.0) for m in sub.managers},
         load={m: sub.fixed_load.get(m, 0) for m in sub.managers},
@@ -97,9 +102,12 @@ def polish(
         moves=sub.fixed_moves,
         free_moves=allow_new_moves,
     )
-    for group in sub.groups:
+    for g, group in enumerate(sub.groups):
+        level = levels[g] if levels is not None else 1.0
         for m in group.managers:
-            state.scale[m] = managers[m].capacity * group.rho_hat
+            scale = managers[m].capacity * group.rho_hat * level
+            if scale > 0:
+                state.scale[m] = scale
     owner_pos = {mgr.id: i for i, mgr in enumerate(managers)}
     owner_of: dict[int, int | None] = {
         c: owner_pos.get(clients[c].owner_id or "") if clients[c].owner_id else None
@@ -158,6 +166,12 @@ def polish(
         limit = sub.moves_limit
         return limit is None or state.moves + delta <= limit
 
+    def price() -> float:
+        # Each move away from an owner must buy at least this much of Φ, and handing a
+        # client back earns it: big transfers that close the gap win over many small ones,
+        # and Φ + price·moves only ever falls, so the search cannot cycle.
+        return move_price
+
     def ideal(src: int, dst: int) -> float:
         # Minimiser t of phi(src, P_src − t) + phi(dst, P_dst + t) for the quadratic Φ.
         s_src = state.scale.get(src)
@@ -188,8 +202,8 @@ def polish(
         added = sum(move_delta(c, src, dst) for c, src, dst in changes)
         for c, src, dst in changes:
             client = clients[c]
-            weight = settings.weight(client.tier)
-            hours = client_hours_units(client.hours)
+            weight = weight_of[c]
+            hours = hours_of[c]
             state.moves += move_delta(c, src, dst)
             state.potential[src] -= client.potential
             state.potential[dst] += client.potential
@@ -205,24 +219,23 @@ def polish(
             # Inside the tolerance band: fewer moves now beat better balance (objective 3).
             state.free_moves = False
 
-    def best_transfer(
-        src: int, dst: int, target: float
-    ) -> tuple[float, list[tuple[int, int, int]]]:
+    def best_transfer(src: int, dst: int, size: float) -> tuple[float, list[tuple[int, int, int]]]:
         base = phi(src, state.potential[src]) + phi(dst, state.potential[dst])
         best_gain = -EPSILON
         best: list[tuple[int, int, int]] = []
         book = state.books[src]
         # A single move of a client of about the ideal size.
-        at = bisect.bisect_left(book, (target, -1))
+        at = bisect.bisect_left(book, (size, -1))
         for i in _outward(book, at, lambda i: dst in cand_sets.get(book[i][1], ()), WINDOW):
             p, c = book[i]
             state.evaluations += 1
-            client = clients[c]
-            if not fits(dst, settings.weight(client.tier), client_hours_units(client.hours)):
+            if not fits(dst, weight_of[c], hours_of[c]):
                 continue
-            if not moves_ok(move_delta(c, src, dst)):
+            delta = move_delta(c, src, dst)
+            if not moves_ok(delta):
                 continue
             gain = phi(src, state.potential[src] - p) + phi(dst, state.potential[dst] + p) - base
+            gain += price() * delta
             if gain < best_gain:
                 best_gain, best = gain, [(c, src, dst)]
         # A swap whose difference is about the ideal size.
@@ -232,23 +245,24 @@ def polish(
         for p, c in book:
             if dst not in cand_sets.get(c, ()):
                 continue
-            want = p - target
+            want = p - size
             at = bisect.bisect_left(other, (want, -1))
             for j in _outward(other, at, lambda j: src in cand_sets.get(other[j][1], ()), 2):
                 q, d = other[j]
                 state.evaluations += 1
-                ca, cd = clients[c], clients[d]
-                wa, wd = settings.weight(ca.tier), settings.weight(cd.tier)
-                ha, hd = client_hours_units(ca.hours), client_hours_units(cd.hours)
+                wa, wd = weight_of[c], weight_of[d]
+                ha, hd = hours_of[c], hours_of[d]
                 if not (fits(dst, wa - wd, ha - hd) and fits(src, wd - wa, hd - ha)):
                     continue
-                if not moves_ok(move_delta(c, src, dst) + move_delta(d, dst, src)):
+                delta = move_delta(c, src, dst) + move_delta(d, dst, src)
+                if not moves_ok(delta):
                     continue
                 shift = p - q
                 gain = (
                     phi(src, state.potential[src] - shift)
                     + phi(dst, state.potential[dst] + shift)
                     - base
+                    + price() * delta
                 )
                 if gain < best_gain:
                     best_gain, best = gain, [(c, src, dst), (d, dst, src)]
@@ -270,11 +284,12 @@ def polish(
                 best_gain = -EPSILON
                 best: list[tuple[int, int, int]] = []
                 for dst in order_neighbours[src]:
-                    target = ideal(src, dst)
-                    if target > 0:
-                        gain, changes = best_transfer(src, dst, target)
-                    elif target < 0 and dst in state.scale:
-                        gain, changes = best_transfer(dst, src, -target)
+                    # Not `target`: that name is the spread band `apply` compares against.
+                    size = ideal(src, dst)
+                    if size > 0:
+                        gain, changes = best_transfer(src, dst, size)
+                    elif size < 0 and dst in state.scale:
+                        gain, changes = best_transfer(dst, src, -size)
                     else:
                         continue
                     if gain < best_gain:
@@ -285,3 +300,133 @@ def polish(
         if state.applied == before:
             break
     return state.evaluations
+
+
+def reduce_moves(
+    sub: SubProblem,
+    assignment: dict[int, int | None],
+    *,
+    ceiling: float,
+    work: int,
+    deadline: float | None = None,
+) -> int:
+    """Hand moved clients back to their owners while every spread stays within `ceiling`.
+
+    The second half of the lexicographic rebalance: balance first, then as few moves as
+    that balance allows. A client goes back alone when his owner has room, or in exchange
+    for a client of the owner whose move costs nothing (no owner, or the other manager's
+    own client), the one closest in potential so that balance barely changes. Largest
+    clients are tried last: they carry the balance. Returns the evaluations spent.
+    """
+    instance = sub.instance
+    settings = instance.settings
+    managers = instance.managers
+    clients = instance.clients
+    position = {mgr.id: i for i, mgr in enumerate(managers)}
+    in_sub = set(sub.managers)
+    potential = {m: sub.fixed_potential.get(m, 0.0) for m in sub.managers}
+    load = {m: sub.fixed_load.get(m, 0) for m in sub.managers}
+    hours = {m: sub.fixed_hours.get(m, 0) for m in sub.managers}
+    books: dict[int, list[int]] = {m: [] for m in sub.managers}
+    for c in sub.clients:
+        m = assignment.get(c)
+        if m is None:
+            continue
+        client = clients[c]
+        potential[m] += client.potential
+        load[m] += settings.weight(client.tier)
+        hours[m] += client_hours_units(client.hours)
+        books[m].append(c)
+    group_of: dict[int, int] = {}
+    members: list[list[int]] = []
+    for g, group in enumerate(sub.groups):
+        members.append([m for m in group.managers if managers[m].capacity > 0])
+        for m in members[-1]:
+            group_of[m] = g
+
+    def owner(c: int) -> int | None:
+        found = position.get(clients[c].owner_id or "")
+        return found if found is not None and found in in_sub else None
+
+    def group_spread(g: int) -> float:
+        total = sum(potential[m] for m in members[g])
+        if total <= 0 or len(members[g]) < 2:
+            return 0.0
+        rho = total / sum(managers[m].capacity for m in members[g])
+        ratios = [potential[m] / managers[m].capacity for m in members[g]]
+        return (max(ratios) - min(ratios)) / rho
+
+    def fits(m: int, add_load: int, add_hours: int) -> bool:
+        if load[m] + add_load > managers[m].capacity:
+            return False
+        available = managers[m].hours
+        return available is None or hours[m] + add_hours <= manager_hours_units(available)
+
+    def shift(c: int, src: int, dst: int) -> None:
+        client = clients[c]
+        weight = settings.weight(client.tier)
+        units = client_hours_units(client.hours)
+        potential[src] -= client.potential
+        potential[dst] += client.potential
+        load[src] -= weight
+        load[dst] += weight
+        hours[src] -= units
+        hours[dst] += units
+        books[src].remove(c)
+        books[dst].append(c)
+        assignment[c] = dst
+
+    def within(changed: tuple[int, ...]) -> bool:
+        touched = {group_of[m] for m in changed if m in group_of}
+        return all(group_spread(g) <= ceiling for g in touched)
+
+    evaluations = 0
+    moved = [
+        c
+        for c in sub.clients
+        if (o := owner(c)) is not None
+        and assignment.get(c) not in (None, o)
+        and o in sub.candidates[c]
+    ]
+    moved.sort(key=lambda c: (clients[c].potential, c))
+    for c in moved:
+        if evaluations > work or (deadline is not None and time.monotonic() > deadline):
+            break
+        src = assignment[c]
+        home = owner(c)
+        if src is None or home is None:
+            continue
+        client = clients[c]
+        weight, units = settings.weight(client.tier), client_hours_units(client.hours)
+        evaluations += 1
+        if fits(home, weight, units):
+            shift(c, src, home)
+            if within((src, home)):
+                continue
+            shift(c, home, src)
+        # An exchange: a client at the owner's who may go to src without a new move (no
+        # owner, src's own, or a leaving manager's).
+        best: tuple[float, int] | None = None
+        for d in books[home]:
+            if src not in sub.candidates[d]:
+                continue
+            if clients[d].owner_id == managers[home].id:
+                continue  # his own client: moving him would be a new move
+            evaluations += 1
+            other = clients[d]
+            w2, u2 = settings.weight(other.tier), client_hours_units(other.hours)
+            if not (fits(home, weight - w2, units - u2) and fits(src, w2 - weight, u2 - units)):
+                continue
+            key = abs(other.potential - client.potential)
+            if best is None or key < best[0]:
+                best = (key, d)
+        if best is None:
+            continue
+        d = best[1]
+        shift(c, src, home)
+        shift(d, home, src)
+        if within((src, home)):
+            continue
+        shift(d, src, home)
+        shift(c, home, src)
+    return evaluations
