@@ -91,6 +91,7 @@ NAV = [
     ("/rotation", N_("Ротация"), False),
     ("/kpi", N_("KPI"), False),
     ("/bonus", N_("Бонусы"), False),
+    ("/crosssell", N_("Кросс-продажи"), False),
     ("/import", N_("Импорт"), True),
 ]
 

@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from clientbase.core.capacity import tables_from_dict, tables_to_dict
 from clientbase.core.filters import ManagerFilter
+from clientbase.core.season import season_from_dict, season_to_dict
 from clientbase.errors import BadInputError
-from clientbase.services import capacity, catalog
+from clientbase.services import capacity, catalog, season
 from clientbase.web.auth import HeadDep, ScopeDep
 from clientbase.web.deps import EngineDep
 from clientbase.web.i18n import N_
@@ -112,22 +113,41 @@ def headcount_page(
 def capacity_settings(request: Request, engine: EngineDep, user: HeadDep) -> HTMLResponse:
     """The capacity tables (role bases, driver factors, tier weights, service hours) as JSON."""
     text = json.dumps(tables_to_dict(capacity.load_tables(engine)), ensure_ascii=False, indent=2)
-    return templates.TemplateResponse(request, "capacity/settings.html", {"text": text})
+    months = json.dumps(
+        season_to_dict(season.load_season(engine=engine)), ensure_ascii=False, indent=2
+    )
+    return templates.TemplateResponse(
+        request, "capacity/settings.html", {"text": text, "season": months}
+    )
 
 
 @router.post("/capacity/settings")
 def capacity_settings_save(
-    engine: EngineDep, user: HeadDep, tables: Annotated[str, Form(max_length=200_000)]
+    engine: EngineDep,
+    user: HeadDep,
+    tables: Annotated[str, Form(max_length=200_000)],
+    season_table: Annotated[str | None, Form(max_length=200_000)] = None,
 ) -> Response:
-    """Store edited tables (checked first); every report and plan uses them from now on."""
+    """Store edited tables and season (both checked first, then saved together)."""
+    checked = tables_from_dict(_json_object(tables, _("Таблицы нагрузки")))
+    calendar = (
+        season_from_dict(_json_object(season_table, _("Сезонность"))) if season_table else None
+    )
+    capacity.save_tables(engine, checked)
+    if calendar is not None:
+        season.save_season(engine=engine, table=calendar)
+    return RedirectResponse("/capacity?saved=1", status_code=303)
+
+
+def _json_object(text: str, what: str) -> dict[str, Any]:
+    """A JSON object typed by the head of sales, or a message naming line and column."""
     try:
-        data = json.loads(tables)
+        data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise BadInputError(
-            _("Таблицы нагрузки: не JSON (строка %(line)s, столбец %(column)s: %(error)s).")
-            % {"line": exc.lineno, "column": exc.colno, "error": exc.msg}
+            _("%(what)s: не JSON (строка %(line)s, столбец %(column)s: %(error)s).")
+            % {"what": what, "line": exc.lineno, "column": exc.colno, "error": exc.msg}
         ) from exc
     if not isinstance(data, dict):
-        raise BadInputError(_("Таблицы нагрузки: ожидается JSON-объект."))
-    capacity.save_tables(engine, tables_from_dict(data))
-    return RedirectResponse("/capacity?saved=1", status_code=303)
+        raise BadInputError(_("%(what)s: ожидается JSON-объект.") % {"what": what})
+    return data

@@ -1,0 +1,71 @@
+"""Cross-sell: range-expansion opportunities routed to the account manager, or away from an
+account manager swallowed by operations, with the reason of every decision."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.responses import HTMLResponse
+
+from clientbase.core.filters import ManagerFilter
+from clientbase.errors import BadInputError
+from clientbase.services import catalog, crosssell
+from clientbase.web.auth import HeadDep, ScopeDep
+from clientbase.web.deps import EngineDep
+from clientbase.web.i18n import gettext as _
+from clientbase.web.templating import templates
+
+router = APIRouter()
+
+MAX_BYTES = 20 * 1024 * 1024
+SUFFIXES = {".csv", ".xlsx", ".xls", ".ods"}
+
+
+@router.get("/crosssell", response_class=HTMLResponse)
+def crosssell_page(request: Request, engine: EngineDep, scope: ScopeDep) -> HTMLResponse:
+    """Routed opportunities (a manager sees those given to him) and the rule in force."""
+    visible = {m.id for m in catalog.list_managers(engine, ManagerFilter(), scope=scope)}
+    own = scope.manager_id if scope.is_manager else None
+    deals = [
+        d
+        for d in crosssell.list_deals(engine=engine, manager_id=own, limit=5000)
+        if d.manager_id in visible
+    ]
+    return templates.TemplateResponse(
+        request,
+        "crosssell/index.html",
+        {
+            "deals": deals[:1000],
+            "total": len(deals),
+            "rules": crosssell.cross_sell_rules(engine=engine),
+        },
+    )
+
+
+@router.post("/crosssell", response_class=HTMLResponse)
+async def crosssell_route(
+    request: Request,
+    engine: EngineDep,
+    user: HeadDep,
+    file: Annotated[UploadFile, File()],
+    dry_run: Annotated[bool, Form()] = True,
+) -> HTMLResponse:
+    """Route a file of opportunities (a preview first, then for real); re-runs add nothing."""
+    name = Path(file.filename or "opportunities.csv").name
+    if Path(name).suffix.lower() not in SUFFIXES:
+        raise BadInputError(_("%(name)s: ожидается CSV, XLSX, XLS или ODS.") % {"name": name})
+    body = await file.read(MAX_BYTES + 1)
+    if len(body) > MAX_BYTES:
+        raise BadInputError(_("%(name)s: файл больше 20 МБ.") % {"name": name})
+    folder = Path(tempfile.mkdtemp(prefix="clientbase-crosssell-"))
+    try:
+        path = folder / name
+        path.write_bytes(body)
+        report = crosssell.route_file(engine=engine, path=path, dry_run=dry_run, actor=user.login)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return templates.TemplateResponse(request, "crosssell/routed.html", {"r": report, "file": name})
