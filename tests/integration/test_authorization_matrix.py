@@ -274,10 +274,15 @@ HEADS_ONLY = [
     "/roles",
     "/import",
     "/capacity/headcount",
+    "/capacity/settings",
     "/api/v1/plans",
     "/api/v1/rotation/effect",
 ]
 EVERYONE = [
+    "/board",
+    "/bonus",
+    "/bonus/statement.xlsx",
+    "/crosssell",
     "/capacity",
     "/rotation",
     "/kpi",
