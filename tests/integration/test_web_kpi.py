@@ -120,3 +120,17 @@ def test_the_managers_kpi_card_shows_his_competencies_and_training(
     page = client.get(f"/kpi/managers/{assessed.manager_id}", params={"period": LAST_MONTH})
     assert page.status_code == 200 and 'id="competencies"' in page.text
     assert all(line.name in page.text for line in assessed.lines)
+
+
+def test_the_scorecard_shows_volume_credited_by_the_team_split_beside_the_closers_volume(
+    head: tuple[TestClient, str], demo: Engine
+) -> None:
+    from clientbase.services import bonus
+
+    client, _ = head
+    report = bonus.credit_report(engine=demo, period=LAST_MONTH)
+    page = client.get("/kpi", params={"period": LAST_MONTH}).text
+    assert "зачтено по долям" in page
+    some = next(r for r in report.rows if r.credited > 0)
+    shown = f"{some.credited:,.0f}".replace(",", "\u202f")
+    assert shown in page

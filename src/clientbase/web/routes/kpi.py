@@ -19,7 +19,7 @@ from clientbase.core.access import Scope
 from clientbase.core.filters import ManagerFilter
 from clientbase.errors import NotFoundError
 from clientbase.io.kpi_xlsx import write_workbook
-from clientbase.services import catalog, competencies, kpi
+from clientbase.services import bonus, catalog, competencies, kpi
 from clientbase.web.auth import HeadDep, ScopeDep
 from clientbase.web.deps import EngineDep, IdPath
 from clientbase.web.i18n import gettext
@@ -145,6 +145,12 @@ def kpi_page(
             "boards": {g: kpi.leaderboard(card, role_group=g) for g in groups},
             "plan": plan,
             "charts": charts,
+            # Won volume shared among each client's team (credit split, issue 12), beside the
+            # volume of the manager responsible at close.
+            "credited": {
+                r.manager_id: r.credited
+                for r in bonus.credit_report(engine=engine, period=period).rows
+            },
             "shown": (
                 "volume",
                 "attainment",
