@@ -129,6 +129,7 @@ def main() -> int:
             sizes = sizes[:2]
         rebalance_size = ("20000x200", 20_000, 200, 30.0)
     print(" | ".join(HEADER))
+    load_before = os.getloadavg()
     rows: list[Row] = []
     checks: list[str] = []
     for name, n_clients, n_managers, limit in sizes:
@@ -178,8 +179,14 @@ def main() -> int:
     )
     print()
     print("\n".join(checks))
+    load_after = os.getloadavg()
+    load = (
+        f"load average {load_before[0]:.1f} at the start, {load_after[0]:.1f} at the end "
+        f"(1-minute), on {os.cpu_count()} CPUs"
+    )
+    print(load)
     if not args.quick:
-        _write(rows, checks)
+        _write(rows, checks, load)
     return 0
 
 
@@ -193,17 +200,18 @@ def _cpu_model() -> str:
     return platform.processor() or "unknown"
 
 
-def _write(rows: list[Row], checks: list[str]) -> None:
+def _write(rows: list[Row], checks: list[str], load: str) -> None:
     body = "\n".join(
         [
             SECTION,
             "",
             f"Run {dt.date.today().isoformat()} on {os.cpu_count()} CPUs ({_cpu_model()}), "
             f"Python {platform.python_version()}; command "
-            "`.venv/bin/python benchmarks/bench_distribution.py`.",
+            f"`.venv/bin/python benchmarks/bench_distribution.py`; {load}.",
             "`bound` is the proven lower bound on imbalance; `violations` counts broken hard "
             "rules (the greedy rules ignore capacity); `peak MiB` is the process peak RSS "
-            "(ru_maxrss) so far in the run.",
+            "(ru_maxrss) so far in the run. `imbalance` is SPEC §4's: the largest spread over "
+            "peer groups (managers of one role group linked by clients they may share).",
             "",
             _table(rows),
             "",

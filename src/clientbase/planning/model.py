@@ -49,7 +49,7 @@ from clientbase.planning.schemas import Instance, Plan, PlanStatus, Strategy
 # Weight of disruption against the sum of spreads in phase 3 (cost hundredths vs 1e-5 of ρ).
 DISRUPTION_WEIGHT = 1000
 # Evaluations of the local search per second of time limit (about a second of CPU).
-LOCAL_SEARCH_WORK = 600_000
+LOCAL_SEARCH_WORK = 1_200_000
 # Wall-clock safety net over the deterministic limits.
 WALL_FACTOR = 1.5
 # Share of the time limit after which local search stops on the wall clock (the rest is
