@@ -116,3 +116,17 @@ def test_the_client_card_lists_the_clients_contacts(client: TestClient, engine: 
     assert page.status_code == 200
     assert "&lt;b&gt;Сидоров&lt;/b&gt;" in page.text  # escaped, never markup
     assert "ЛПР (принимает решение)" in page.text and "+74951234567" in page.text
+
+
+def test_the_dashboard_flags_plan_attainment_overload_and_buried_clients(
+    client: TestClient, engine: Engine
+) -> None:
+    from clientbase.services import capacity
+
+    page = client.get("/")
+    assert 'id="alerts"' in page.text
+    report = capacity.buried_clients(engine, limit=1)
+    buried = sum(m.buried for m in report.managers)
+    overloaded = sum(1 for m in report.managers if m.status == "over")
+    assert f'<b id="buried">{buried}</b>' in page.text
+    assert f'<b id="overloaded">{overloaded}</b>' in page.text

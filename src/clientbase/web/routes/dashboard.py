@@ -7,7 +7,7 @@ from fastapi.responses import HTMLResponse
 
 from clientbase.core.filters import ManagerFilter
 from clientbase.services import catalog
-from clientbase.services.overview import company_overview
+from clientbase.services.overview import company_overview, dashboard_alerts
 from clientbase.web.auth import ScopeDep
 from clientbase.web.deps import EngineDep
 from clientbase.web.i18n import gettext as _
@@ -23,9 +23,15 @@ DASHBOARD_MANAGERS = 40
 def dashboard(request: Request, engine: EngineDep, scope: ScopeDep) -> HTMLResponse:
     """Counts, clients and potential by region, and each manager's number of clients."""
     overview = company_overview(engine, scope=scope)
+    everyone = catalog.list_managers(engine, ManagerFilter(), scope=scope)
+    alerts = dashboard_alerts(
+        engine,
+        scope=scope,
+        visible_managers_ids=None if scope.is_everything else {m.id for m in everyone},
+    )
     # The chart shows the most loaded managers; the managers page lists everybody.
     managers = sorted(
-        (m for m in catalog.list_managers(engine, ManagerFilter(), scope=scope) if m.clients),
+        (m for m in everyone if m.clients),
         key=lambda m: (-m.clients, m.name),
     )[:DASHBOARD_MANAGERS]
     chart = {
@@ -43,5 +49,7 @@ def dashboard(request: Request, engine: EngineDep, scope: ScopeDep) -> HTMLRespo
         },
     }
     return templates.TemplateResponse(
-        request, "dashboard.html", {"overview": overview, "managers": managers, "chart": chart}
+        request,
+        "dashboard.html",
+        {"overview": overview, "managers": managers, "chart": chart, "alerts": alerts},
     )
