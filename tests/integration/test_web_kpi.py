@@ -134,3 +134,22 @@ def test_the_scorecard_shows_volume_credited_by_the_team_split_beside_the_closer
     some = next(r for r in report.rows if r.credited > 0)
     shown = f"{some.credited:,.0f}".replace(",", "\u202f")
     assert shown in page
+
+
+def test_a_head_assesses_competencies_from_the_managers_card(
+    head: tuple[TestClient, str], demo: Engine
+) -> None:
+    from clientbase.services import competencies
+
+    client, csrf = head
+    me = next(u for u in accounts.list_users(demo) if u.login == "manager").manager_id
+    codes = [c.code for c in competencies.list_competencies(demo)]
+    form = {"csrf_token": csrf, **{f"score-{code}": "3" for code in codes}, "comment": "ok"}
+    form[f"score-{codes[0]}"] = "5"
+    done = client.post(f"/kpi/managers/{me}/assess", data=form, follow_redirects=False)
+    assert done.status_code == 303
+    latest = {line.code: line.score for line in competencies.profile(demo, me).lines}
+    assert latest[codes[0]] == 5 and latest[codes[1]] == 3
+    form[f"score-{codes[0]}"] = "9"
+    refused = client.post(f"/kpi/managers/{me}/assess", data=form)
+    assert refused.status_code == 400 and "от 1 до 5" in refused.text

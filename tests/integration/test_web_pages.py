@@ -130,3 +130,30 @@ def test_the_dashboard_flags_plan_attainment_overload_and_buried_clients(
     overloaded = sum(1 for m in report.managers if m.status == "over")
     assert f'<b id="buried">{buried}</b>' in page.text
     assert f'<b id="overloaded">{overloaded}</b>' in page.text
+
+
+def test_a_contact_is_added_on_the_client_card(client: TestClient, engine: Engine) -> None:
+    from clientbase.services import contacts
+
+    page = client.get("/clients/3").text
+    token = page.split('name="csrf_token" value="')[1].split('"')[0]
+    before = len(contacts.list_contacts(engine, 3))
+    done = client.post(
+        "/clients/3/contacts",
+        data={
+            "csrf_token": token,
+            "name": "Петрова Ольга",
+            "purchase_role": "buyer",
+            "phone": "8 (495) 765-43-21",
+            "email": "petrova@client.ru",
+        },
+        follow_redirects=False,
+    )
+    assert done.status_code == 303
+    people = contacts.list_contacts(engine, 3)
+    assert len(people) == before + 1
+    assert any(p.name == "Петрова Ольга" and p.phone == "+74957654321" for p in people)
+    bad = client.post(
+        "/clients/3/contacts", data={"csrf_token": token, "name": "X", "email": "not-an-email"}
+    )
+    assert bad.status_code == 400

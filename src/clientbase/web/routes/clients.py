@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
 
 from clientbase.core.filters import ClientFilter
 from clientbase.db.repository import SORTABLE
@@ -98,3 +98,30 @@ def client_page(
             else [],
         },
     )
+
+
+@router.post("/clients/{client_id}/contacts")
+def client_contact_add(
+    engine: EngineDep,
+    scope: ScopeDep,
+    client_id: IdPath,
+    name: Annotated[str, Form(max_length=200)],
+    position: Annotated[str, Form(max_length=200)] = "",
+    purchase_role: Annotated[str, Form(max_length=40)] = "other",
+    phone: Annotated[str, Form(max_length=60)] = "",
+    email: Annotated[str, Form(max_length=200)] = "",
+    primary: Annotated[bool, Form()] = False,
+) -> RedirectResponse:
+    """Add a person at the client (anyone who may see the client: his manager too)."""
+    catalog.client_card(engine, client_id, scope=scope)  # 404 outside the scope
+    contacts.add_contact(
+        engine,
+        client_id,
+        name=name,
+        position=position or None,
+        phone=phone or None,
+        email=email or None,
+        purchase_role=purchase_role,
+        primary=primary,
+    )
+    return RedirectResponse(f"/clients/{client_id}#contacts", status_code=303)

@@ -17,7 +17,7 @@ from starlette.responses import FileResponse
 from clientbase.core import kpi as core
 from clientbase.core.access import Scope
 from clientbase.core.filters import ManagerFilter
-from clientbase.errors import NotFoundError
+from clientbase.errors import BadInputError, NotFoundError
 from clientbase.io.kpi_xlsx import write_workbook
 from clientbase.services import bonus, catalog, competencies, kpi
 from clientbase.web.auth import HeadDep, ScopeDep
@@ -203,6 +203,7 @@ def kpi_manager(
             "card": card,
             # Competency assessments sit next to the results they explain (issue 12).
             "skills": competencies.profile(engine, manager_id),
+            "competency_list": competencies.list_competencies(engine),
         },
     )
 
@@ -269,3 +270,28 @@ def kpi_set_plan(
     _check_manager(user.scope, _visible(engine, user.scope), manager_id)
     kpi.set_plan(engine=engine, manager_id=manager_id, period=period, amount=amount)
     return RedirectResponse(f"/kpi?period={period}", status_code=303)
+
+
+@router.post("/kpi/managers/{manager_id}/assess")
+async def kpi_assess(
+    request: Request, engine: EngineDep, user: HeadDep, manager_id: IdPath
+) -> Response:
+    """The head scores a manager on each competency (1–5) today; history is kept."""
+    _check_manager(user.scope, _visible(engine, user.scope), manager_id)
+    form = await request.form()
+    scores: dict[str, int] = {}
+    for key, value in form.items():
+        if key.startswith("score-") and isinstance(value, str) and value.strip():
+            if not value.strip().isdigit():
+                raise BadInputError(gettext("Оценка — целое число от 1 до 5."))
+            scores[key.removeprefix("score-")] = int(value)
+    comment = form.get("comment")
+    competencies.assess(
+        engine,
+        manager_id,
+        scores,
+        on=dt.date.today(),
+        assessor=user.login,
+        comment=comment.strip()[:2000] or None if isinstance(comment, str) else None,
+    )
+    return RedirectResponse(f"/kpi/managers/{manager_id}#competencies", status_code=303)
