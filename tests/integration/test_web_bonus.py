@@ -30,3 +30,38 @@ def test_the_head_sees_every_statement_and_the_manager_only_his(engine: Engine) 
         shown = [r.manager_id for r in st.rows if f"<summary>{r.manager}</summary>" in page]
     me = next(u for u in accounts.list_users(engine) if u.login == "manager").manager_id
     assert shown == [me]
+
+
+def test_a_head_compares_bonuses_under_a_scheme_file(engine: Engine) -> None:
+    import json
+
+    from clientbase.core import bonus as core_bonus
+
+    demo_company(engine, clients=200, months=3, password=PASSWORD)
+    data = core_bonus.schemes_to_data(core_bonus.DEFAULT_SCHEMES)
+    for scheme in data["schemes"]:
+        scheme["salary"] = 0
+    body = json.dumps(data, ensure_ascii=False).encode()
+    with logged_in(engine, "rop", PASSWORD) as (client, csrf):
+        page = client.post(
+            "/bonus/what-if",
+            data={"csrf_token": csrf, "period": LAST_MONTH},
+            files={"file": ("zero-salary.json", body, "application/json")},
+        )
+        assert page.status_code == 200 and 'id="what-if"' in page.text
+        expected = bonus.statement(engine=engine, period=LAST_MONTH).total
+        current = page.text.split('id="current-total">')[1].split("<")[0]
+        assert current == f"{expected:,.0f}".replace(",", "\u202f")
+        bad = client.post(
+            "/bonus/what-if",
+            data={"csrf_token": csrf, "period": LAST_MONTH},
+            files={"file": ("x.exe", b"MZ", "application/octet-stream")},
+        )
+        assert bad.status_code == 400
+    with logged_in(engine, "manager", PASSWORD) as (client, csrf):
+        refused = client.post(
+            "/bonus/what-if",
+            data={"csrf_token": csrf, "period": LAST_MONTH},
+            files={"file": ("s.json", body, "application/json")},
+        )
+        assert refused.status_code == 403

@@ -9,7 +9,7 @@ import tempfile
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse
 from starlette.background import BackgroundTask
 from starlette.responses import FileResponse
@@ -17,10 +17,12 @@ from starlette.responses import FileResponse
 from clientbase.core import kpi as kpi_core
 from clientbase.core.access import Scope
 from clientbase.core.filters import ManagerFilter
+from clientbase.errors import BadInputError
 from clientbase.io.bonus_xlsx import write_statement
 from clientbase.services import bonus, catalog
-from clientbase.web.auth import ScopeDep
+from clientbase.web.auth import HeadDep, ScopeDep
 from clientbase.web.deps import EngineDep
+from clientbase.web.i18n import gettext
 from clientbase.web.templating import templates
 
 router = APIRouter()
@@ -75,3 +77,30 @@ def bonus_export(engine: EngineDep, scope: ScopeDep, period: PeriodQuery = None)
         filename=path.name,
         background=BackgroundTask(shutil.rmtree, folder, ignore_errors=True),
     )
+
+
+@router.post("/bonus/what-if", response_class=HTMLResponse)
+async def bonus_what_if(
+    request: Request,
+    engine: EngineDep,
+    user: HeadDep,
+    file: Annotated[UploadFile, File()],
+    period: Annotated[str, Form(max_length=10, pattern=r"^\d{4}(-Q[1-4]|-\d{2})?$")],
+    replace_all: Annotated[bool, Form()] = False,
+) -> HTMLResponse:
+    """What the period's bonuses would be under the schemes of a file, beside today's."""
+    name = Path(file.filename or "schemes.toml").name
+    if Path(name).suffix.lower() not in (".toml", ".json"):
+        raise BadInputError(gettext("%(name)s: ожидается TOML или JSON.") % {"name": name})
+    body = await file.read(1_000_001)
+    if len(body) > 1_000_000:
+        raise BadInputError(gettext("%(name)s: файл больше 1 МБ.") % {"name": name})
+    folder = Path(tempfile.mkdtemp(prefix="clientbase-schemes-"))
+    try:
+        path = folder / name
+        path.write_bytes(body)
+        proposed = bonus.read_schemes_file(path=path)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    result = bonus.what_if(engine=engine, period=period, schemes=proposed, replace_all=replace_all)
+    return templates.TemplateResponse(request, "bonus/what_if.html", {"w": result, "file": name})
