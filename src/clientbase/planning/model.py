@@ -56,8 +56,11 @@ WALL_FACTOR = 1.5
 # for the bound, validation and explanations).
 SEARCH_SHARE = 0.9
 # A move away from an owner must narrow the spread between the two managers by about
-# MOVE_PRICE / 2 × balance_tolerance per client of average size (see local_search.price).
-MOVE_PRICE = 2.0
+# MOVE_PRICE / 2 × balance_tolerance per client of average size (see local_search.price);
+# the low price is for a rebalance that the high one leaves far from balanced.
+MOVE_PRICE = 12.0
+LOW_MOVE_PRICE = 2.0
+FIRST_PASS_SHARE = 0.6
 # Rounds of local search, each re-aiming every group at the middle of its current spread.
 LEVEL_ROUNDS = 8
 
@@ -344,28 +347,47 @@ def solve_component(sub: SubProblem, budget: Budget) -> SubResult:
     has_owners = any(instance.clients[c].owner_id is not None for c in sub.clients)
     relaxed = relaxation.solve(sub, served)
     bound = relaxed.bound
-    levels = relaxed.levels
+    # With owners the LP's levels would let the head of sales (outside every peer group)
+    # absorb surplus at the price of moves; a rebalance aims every group at its ρ̂ instead.
+    levels = relaxed.levels if not has_owners else [1.0] * len(relaxed.levels)
     # Spreads within half a step of the bound cannot be told apart at the model's resolution.
     enough = bound + settings.balance_step / 2
     # One work budget for all passes, so the time limit holds.
     stop_at = budget.search_deadline
     band = bound + settings.balance_tolerance
-    # Objective 3 (few moves) comes after balance within the band: a move away from an
-    # owner is taken only when it narrows the spread by a set price (MOVE_PRICE), which
-    # favours a few large transfers; clients without an owner (new ones, those of leaving
-    # managers) move freely. Once inside the band no new move is taken.
+    # Objective 3 (few moves) comes after balance within the band. A move away from an
+    # owner is taken only when it narrows the spread by a price: first a high one
+    # (MOVE_PRICE), so that a few large transfers do the work; if that leaves the spread
+    # more than twice the tolerance above the bound, a low one (LOW_MOVE_PRICE) until it is
+    # within that. Clients without an owner (new ones, those of leaving managers) move
+    # freely throughout. Once inside the band no new move is taken.
     price = MOVE_PRICE * settings.balance_tolerance if has_owners else 0.0
     work -= _balance(
         sub,
         assignment,
         levels,
         allow_new_moves=True,
-        work=work,
+        # With owners, keep some work for the low-price pass.
+        work=int(work * FIRST_PASS_SHARE) if has_owners else work,
         target=band if has_owners else 0.0,
         good_enough=enough,
         deadline=stop_at,
         move_price=price,
     )
+    wide = bound + 2 * settings.balance_tolerance
+    if has_owners and work > 0 and _spread_of(sub, assignment) > wide:
+        price = LOW_MOVE_PRICE * settings.balance_tolerance
+        work -= _balance(
+            sub,
+            assignment,
+            levels,
+            allow_new_moves=True,
+            work=work,
+            target=wide,
+            good_enough=enough,
+            deadline=stop_at,
+            move_price=price,
+        )
     if has_owners and work > 0:
         # Then as few moves as that balance allows, and a last polish without new moves.
         ceiling = max(band, _spread_of(sub, assignment)) + settings.balance_tolerance / 2

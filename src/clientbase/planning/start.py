@@ -186,6 +186,7 @@ def _repair(
         books[m].remove(c)
 
     owner_of = {instance.managers[m].id: m for m in sub.managers}
+    has_owners = any(instance.clients[c].owner_id is not None for c in sub.clients)
     waiting = sorted(
         (c for c in sub.clients if assignment[c] is None and sub.candidates[c]),
         key=lambda c: (-instance.clients[c].potential, c),
@@ -193,10 +194,15 @@ def _repair(
     for c in waiting:
         owner = owner_of.get(instance.clients[c].owner_id or "")
 
-        def rank(m: int, owner: int | None = owner) -> tuple[bool, float, int]:
+        def rank(m: int, owner: int | None = owner, c: int = c) -> tuple[bool, float, int]:
             capacity = max(1, instance.managers[m].capacity)
-            level = potential[m] if by_balance else float(load[m])
-            return (m != owner, level / capacity, m)
+            if not by_balance:
+                return (m != owner, load[m] / capacity, m)
+            # Among owners' full books (a rebalance), a very large new client goes where
+            # it raises the ratio least — a large book — since moving him on later costs
+            # moves; a first distribution deals to the lowest ratio, the search evens out.
+            extra = instance.clients[c].potential if has_owners else 0.0
+            return (m != owner, (potential[m] + extra) / capacity, m)
 
         options = sorted(sub.candidates[c], key=rank)
         target = next((m for m in options if fits(c, m)), None)
