@@ -222,7 +222,8 @@ def _write(rows: list[Row], checks: list[str], load: str) -> None:
     text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n"
     pattern = re.compile(rf"{re.escape(SECTION)}\n.*?(?=\n## |\Z)", re.S)
     if pattern.search(text):
-        text = pattern.sub(body.rstrip("\n"), text)
+        # Keep the blank line before the next section.
+        text = pattern.sub(body.rstrip("\n") + "\n", text)
     else:
         text = text.rstrip("\n") + "\n\n" + body
     RESULTS.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
