@@ -8,10 +8,13 @@ Per independent component (decompose.py):
 1. start: min-cost max-flow (start.py) serves the most clients at the least move cost;
 2. if the flow cannot serve everybody (hours, tier weights, a move limit), CP-SAT decides
    exactly how many can be served (phase 1 of `solve_exact`);
-3. balance: local search by moves and swaps (objectives/local_search.py), new moves away
-   from an owner allowed only while the balance is outside the tolerance band;
-4. proof: the LP relaxation over client classes (relaxation.py, GLOP) gives the proven
-   lower bound on imbalance that `gap` is measured against.
+3. proof: the LP relaxation over client classes (relaxation.py, GLOP) gives the proven
+   lower bound on imbalance that `gap` is measured against, and the level each peer group
+   can meet at;
+4. balance: local search by moves and swaps (objectives/local_search.py) aimed at those
+   levels, in rounds; with owners, new moves away from an owner carry a price and are
+   allowed only while the balance is outside the tolerance band, then moves that balance
+   does not need are handed back (ADR 0021).
 
 `solve_exact` also holds the full three-phase CP-SAT model (one 0/1 variable per candidate
 pair); ADR 0002 records why it is not the main path for balance.
