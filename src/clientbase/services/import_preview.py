@@ -52,7 +52,7 @@ def read_table(path: Path, source: str) -> readers.Table:
     if path.suffix.lower() == ".json":
         if source != "amocrm":
             raise BadInputError(
-                f"{path.name}: JSON понимается только как выгрузка amoCRM (источник amoCRM)."
+                f"{path.name}: JSON понимается только как выгрузка amoCRM (--source amocrm)."
             )
         return amocrm_json_table(readers.read_json(path), file=path.name)
     return readers.read_table(path)

@@ -41,7 +41,7 @@ from clientbase.io.mapping import (
     normalize_header,
     plan_columns,
 )
-from clientbase.io.profiles import Profile, amocrm_json_table, get_profile
+from clientbase.io.profiles import Profile, get_profile
 from clientbase.io.values import (
     CellValueError,
     is_blank,
@@ -54,6 +54,7 @@ from clientbase.io.values import (
     uses_comma_groups,
 )
 from clientbase.io.writers import write_csv
+from clientbase.services.import_preview import read_table as _load_table
 
 MAX_KEY = 120
 
@@ -306,16 +307,6 @@ def write_errors(report: ImportReport, path: Path) -> None:
         ["file", "row", "column", "value", "message"],
         [[e.file, e.row, e.column, e.value, e.message] for e in report.errors],
     )
-
-
-def _load_table(path: Path, source: str) -> readers.Table:
-    if path.suffix.lower() == ".json":
-        if source != "amocrm":
-            raise BadInputError(
-                f"{path.name}: JSON понимается только как выгрузка amoCRM (--source amocrm)."
-            )
-        return amocrm_json_table(readers.read_json(path), file=path.name)
-    return readers.read_table(path)
 
 
 def _check_required_columns(

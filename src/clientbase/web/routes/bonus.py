@@ -17,13 +17,12 @@ from starlette.responses import FileResponse
 from clientbase.core import kpi as kpi_core
 from clientbase.core.access import Scope
 from clientbase.core.filters import ManagerFilter
-from clientbase.errors import BadInputError
 from clientbase.io.bonus_xlsx import write_statement
 from clientbase.services import bonus, catalog
 from clientbase.web.auth import HeadDep, ScopeDep
 from clientbase.web.deps import EngineDep
-from clientbase.web.i18n import gettext
 from clientbase.web.templating import templates
+from clientbase.web.uploads import upload_on_disk
 
 router = APIRouter()
 
@@ -89,18 +88,10 @@ async def bonus_what_if(
     replace_all: Annotated[bool, Form()] = False,
 ) -> HTMLResponse:
     """What the period's bonuses would be under the schemes of a file, beside today's."""
-    name = Path(file.filename or "schemes.toml").name
-    if Path(name).suffix.lower() not in (".toml", ".json"):
-        raise BadInputError(gettext("%(name)s: ожидается TOML или JSON.") % {"name": name})
-    body = await file.read(1_000_001)
-    if len(body) > 1_000_000:
-        raise BadInputError(gettext("%(name)s: файл больше 1 МБ.") % {"name": name})
-    folder = Path(tempfile.mkdtemp(prefix="clientbase-schemes-"))
-    try:
-        path = folder / name
-        path.write_bytes(body)
+    async with upload_on_disk(
+        file, suffixes={".toml", ".json"}, max_bytes=1_000_000, default_name="schemes.toml"
+    ) as path:
         proposed = bonus.read_schemes_file(path=path)
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
+        name = path.name
     result = bonus.what_if(engine=engine, period=period, schemes=proposed, replace_all=replace_all)
     return templates.TemplateResponse(request, "bonus/what_if.html", {"w": result, "file": name})

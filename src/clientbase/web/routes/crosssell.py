@@ -3,21 +3,17 @@ account manager swallowed by operations, with the reason of every decision."""
 
 from __future__ import annotations
 
-import shutil
-import tempfile
-from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse
 
 from clientbase.core.filters import ManagerFilter
-from clientbase.errors import BadInputError
 from clientbase.services import catalog, crosssell
 from clientbase.web.auth import HeadDep, ScopeDep
 from clientbase.web.deps import EngineDep
-from clientbase.web.i18n import gettext as _
 from clientbase.web.templating import templates
+from clientbase.web.uploads import upload_on_disk
 
 router = APIRouter()
 
@@ -55,17 +51,10 @@ async def crosssell_route(
     dry_run: Annotated[bool, Form()] = True,
 ) -> HTMLResponse:
     """Route a file of opportunities (a preview first, then for real); re-runs add nothing."""
-    name = Path(file.filename or "opportunities.csv").name
-    if Path(name).suffix.lower() not in SUFFIXES:
-        raise BadInputError(_("%(name)s: ожидается CSV, XLSX, XLS или ODS.") % {"name": name})
-    body = await file.read(MAX_BYTES + 1)
-    if len(body) > MAX_BYTES:
-        raise BadInputError(_("%(name)s: файл больше 20 МБ.") % {"name": name})
-    folder = Path(tempfile.mkdtemp(prefix="clientbase-crosssell-"))
-    try:
-        path = folder / name
-        path.write_bytes(body)
+    async with upload_on_disk(
+        file, suffixes=SUFFIXES, max_bytes=MAX_BYTES, default_name="opportunities.csv"
+    ) as path:
         report = crosssell.route_file(engine=engine, path=path, dry_run=dry_run, actor=user.login)
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-    return templates.TemplateResponse(request, "crosssell/routed.html", {"r": report, "file": name})
+    return templates.TemplateResponse(
+        request, "crosssell/routed.html", {"r": report, "file": path.name}
+    )

@@ -22,6 +22,7 @@ from clientbase.web.auth import HeadDep
 from clientbase.web.deps import EngineDep, IdPath
 from clientbase.web.i18n import gettext as _
 from clientbase.web.templating import templates
+from clientbase.web.uploads import upload_on_disk
 
 router = APIRouter()
 
@@ -74,20 +75,10 @@ async def rules_upload(
     replace: Annotated[bool, Form()] = False,
 ) -> Response:
     """Import a rules file (CSV, XLSX, JSON, TOML), all or nothing; rules match by name."""
-    name = Path(file.filename or "rules.csv").name
-    suffix = Path(name).suffix.lower()
-    if suffix not in RULE_SUFFIXES:
-        raise BadInputError(_("%(file)s: ожидается CSV, XLSX, JSON или TOML.") % {"file": name})
-    body = await file.read(MAX_RULES_BYTES + 1)
-    if len(body) > MAX_RULES_BYTES:
-        raise BadInputError(_("%(file)s: файл правил больше 2 МБ.") % {"file": name})
-    folder = Path(tempfile.mkdtemp(prefix="clientbase-rules-"))
-    try:
-        path = folder / name
-        path.write_bytes(body)
+    async with upload_on_disk(
+        file, suffixes=RULE_SUFFIXES, max_bytes=MAX_RULES_BYTES, default_name="rules.csv"
+    ) as path:
         teams.import_rules(engine=engine, path=path, replace=replace)
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
     return RedirectResponse("/roles?imported=1", status_code=303)
 
 
