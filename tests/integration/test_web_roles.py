@@ -137,3 +137,34 @@ def test_a_manager_may_not_open_the_roles_page(demo: Engine) -> None:
         csrf = log_in(client, "manager", PASSWORD)
         assert client.get("/roles").status_code == 403
         assert client.post("/roles/route", data={"csrf_token": csrf}).status_code == 403
+
+
+def test_one_lead_is_routed_from_the_form_and_from_the_api(
+    head: tuple[TestClient, str], demo: Engine
+) -> None:
+    from clientbase.db.tables import Client
+
+    client, csrf = head
+    page = client.post(
+        "/roles/lead",
+        data={"csrf_token": csrf, "name": "ООО Новый лид", "region": "Москва", "tier": "B"},
+    )
+    assert page.status_code == 200 and 'id="decisions"' in page.text
+    assert "ООО Новый лид" in page.text
+    with UnitOfWork(demo) as uow:
+        made = uow.session.scalar(select(Client.id).where(Client.name == "ООО Новый лид"))
+    assert made is not None
+    api = client.post(
+        "/api/v1/leads",
+        json={"name": "ООО Новый лид"},
+        headers={"X-CSRF-Token": csrf},
+    )
+    assert api.status_code == 200
+    decisions = api.json()["decisions"]
+    assert decisions and all(d["client_id"] == made for d in decisions)  # an existing client
+    assert (
+        client.post(
+            "/api/v1/leads", json={"region": "Москва"}, headers={"X-CSRF-Token": csrf}
+        ).status_code
+        == 400
+    )

@@ -12,7 +12,7 @@ from clientbase.core import kpi as kpi_core
 from clientbase.core.filters import ManagerFilter
 from clientbase.errors import NotFoundError
 from clientbase.planning.schemas import Settings, Strategy
-from clientbase.services import capacity, catalog, jobs, kpi, plans, rotation, teams
+from clientbase.services import capacity, catalog, jobs, kpi, plans, rotation, routing, teams
 from clientbase.web.auth import HeadDep, ScopeDep, UserDep
 from clientbase.web.deps import EngineDep, IdPath
 from clientbase.web.routes.clients import FilterDep
@@ -193,3 +193,13 @@ def api_plan_explain(
 def api_plan_apply(engine: EngineDep, user: HeadDep, plan_id: IdPath) -> dict[str, Any]:
     """Apply a draft in one transaction (409 when the data changed or it is not a draft)."""
     return asdict(plans.apply_plan(engine=engine, plan_id=plan_id, actor=user.login))
+
+
+@router.post("/leads")
+def api_route_lead(engine: EngineDep, user: HeadDep, lead: dict[str, Any]) -> dict[str, Any]:
+    """Route one arriving lead (canonical client fields: name, region, industry, tier…)."""
+    report = routing.route_lead(engine=engine, lead=lead, source="api", actor=user.login)
+    return {
+        "decisions": [asdict(d) for d in report.decisions],
+        "created_clients": report.created_clients,
+    }

@@ -164,3 +164,35 @@ def manager_leave_preview(
 ) -> HTMLResponse:
     """The preview of a leave chosen in the form of the roles page."""
     return manager_leave(request, engine, user, manager_id, apply=False)
+
+
+@router.post("/roles/lead", response_class=HTMLResponse)
+def route_one_lead(
+    request: Request,
+    engine: EngineDep,
+    user: HeadDep,
+    name: Annotated[str, Form(max_length=300)],
+    region: Annotated[str, Form(max_length=120)] = "",
+    industry: Annotated[str, Form(max_length=120)] = "",
+    channel: Annotated[str, Form(max_length=120)] = "",
+    ownership: Annotated[str, Form(max_length=120)] = "",
+    tier: Annotated[str, Form(max_length=3)] = "",
+    potential: Annotated[str, Form(max_length=30)] = "",
+    tax_id: Annotated[str, Form(max_length=12)] = "",
+) -> HTMLResponse:
+    """One arriving lead, routed at once: its owner if it is already a client, else the
+    eligible manager with the least relative load (or the queue, with the reason)."""
+    lead = {
+        "name": name,
+        "region": region,
+        "industry": industry,
+        "channel": channel,
+        "ownership": ownership,
+        "tier": tier,
+        "potential": potential,
+        "tax_id": tax_id,
+    }
+    report = routing.route_lead(
+        engine=engine, lead=lead, seed=secrets.randbelow(2**31), source="web", actor=user.login
+    )
+    return templates.TemplateResponse(request, "roles/routed.html", {"r": report, "dry_run": False})
