@@ -282,6 +282,14 @@ class ManagerRepository:
             for row in self.session.execute(stmt)
         ]
 
+    def ids(self) -> set[int]:
+        """Ids of every manager the scope may see (no load figures: cheap)."""
+        stmt = select(Manager.id)
+        visible = visible_managers(self.scope)
+        if visible is not None:
+            stmt = stmt.where(visible)
+        return {int(i) for i in self.session.scalars(stmt)}
+
     def choices(self) -> list[tuple[int, str]]:
         """(id, name) of every manager, by name: for pickers."""
         stmt = select(Manager.id, Manager.name).order_by(Manager.name, Manager.id)

@@ -69,6 +69,12 @@ def manager_choices(engine: Engine, *, scope: Scope | None = None) -> list[tuple
         return ManagerRepository(uow.session, scope).choices()
 
 
+def visible_manager_ids(engine: Engine, *, scope: Scope | None = None) -> set[int]:
+    """Ids of the managers the scope may see: what reports are cut to."""
+    with UnitOfWork(engine) as uow:
+        return ManagerRepository(uow.session, scope).ids()
+
+
 def list_managers(
     engine: Engine, f: ManagerFilter, *, scope: Scope | None = None
 ) -> list[ManagerRow]:

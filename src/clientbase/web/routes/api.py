@@ -54,7 +54,7 @@ def api_client(engine: EngineDep, scope: ScopeDep, client_id: IdPath) -> dict[st
 
 
 def _visible(engine: EngineDep, scope: ScopeDep) -> set[int]:
-    return {m.id for m in catalog.list_managers(engine, ManagerFilter(), scope=scope)}
+    return catalog.visible_manager_ids(engine, scope=scope)
 
 
 @router.get("/session")

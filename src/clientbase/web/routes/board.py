@@ -5,7 +5,6 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from clientbase.core.filters import ManagerFilter
 from clientbase.services import board, catalog
 from clientbase.web.auth import ScopeDep
 from clientbase.web.deps import EngineDep
@@ -17,6 +16,6 @@ router = APIRouter()
 @router.get("/board", response_class=HTMLResponse)
 def board_page(request: Request, engine: EngineDep, scope: ScopeDep) -> HTMLResponse:
     """Plan vs fact, forecast, overdue tasks, unanswered requests, clients going quiet."""
-    visible = {m.id for m in catalog.list_managers(engine, ManagerFilter(), scope=scope)}
+    visible = catalog.visible_manager_ids(engine, scope=scope)
     result = board.daily_board(engine=engine, manager_ids=visible)
     return templates.TemplateResponse(request, "board/index.html", {"b": result})

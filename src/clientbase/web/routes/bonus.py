@@ -16,7 +16,6 @@ from starlette.responses import FileResponse
 
 from clientbase.core import kpi as kpi_core
 from clientbase.core.access import Scope
-from clientbase.core.filters import ManagerFilter
 from clientbase.io.bonus_xlsx import write_statement
 from clientbase.services import bonus, catalog
 from clientbase.web.auth import HeadDep, ScopeDep
@@ -40,7 +39,7 @@ def _scoped(engine: EngineDep, scope: Scope, period: str) -> bonus.Statement:
     st = bonus.statement(engine=engine, period=period)
     if scope.is_everything:
         return st
-    visible = {m.id for m in catalog.list_managers(engine, ManagerFilter(), scope=scope)}
+    visible = catalog.visible_manager_ids(engine, scope=scope)
     rows = [r for r in st.rows if r.manager_id in visible]
     return dataclasses.replace(st, rows=rows, total=round(sum(r.total for r in rows), 2))
 

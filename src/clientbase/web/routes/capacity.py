@@ -11,7 +11,6 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from clientbase.core.capacity import tables_from_dict, tables_to_dict
-from clientbase.core.filters import ManagerFilter
 from clientbase.core.season import season_from_dict, season_to_dict
 from clientbase.errors import BadInputError
 from clientbase.services import capacity, catalog, season
@@ -40,7 +39,7 @@ def capacity_page(
     days: Annotated[int, Query(ge=1, le=365)] = 30,
 ) -> HTMLResponse:
     """Every manager's capacity with its drivers, load, utilization, coverage; buried."""
-    visible = {m.id for m in catalog.list_managers(engine, ManagerFilter(), scope=scope)}
+    visible = catalog.visible_manager_ids(engine, scope=scope)
     report = capacity.buried_clients(engine, days=days)
     loads = [m for m in report.managers if m.manager_id in visible]
     buried = [c for c in report.clients if c.manager_id in visible]

@@ -8,7 +8,6 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse
 
-from clientbase.core.filters import ManagerFilter
 from clientbase.services import catalog, crosssell
 from clientbase.web.auth import HeadDep, ScopeDep
 from clientbase.web.deps import EngineDep
@@ -24,7 +23,7 @@ SUFFIXES = {".csv", ".xlsx", ".xls", ".ods"}
 @router.get("/crosssell", response_class=HTMLResponse)
 def crosssell_page(request: Request, engine: EngineDep, scope: ScopeDep) -> HTMLResponse:
     """Routed opportunities (a manager sees those given to him) and the rule in force."""
-    visible = {m.id for m in catalog.list_managers(engine, ManagerFilter(), scope=scope)}
+    visible = catalog.visible_manager_ids(engine, scope=scope)
     own = scope.manager_id if scope.is_manager else None
     deals = [
         d

@@ -16,7 +16,6 @@ from starlette.responses import FileResponse
 
 from clientbase.core import kpi as core
 from clientbase.core.access import Scope
-from clientbase.core.filters import ManagerFilter
 from clientbase.errors import BadInputError, NotFoundError
 from clientbase.io.kpi_xlsx import write_workbook
 from clientbase.services import bonus, catalog, competencies, kpi
@@ -64,7 +63,7 @@ def _periods(today: dt.date) -> list[str]:
 
 
 def _visible(engine: Any, scope: Scope) -> set[int]:
-    return {m.id for m in catalog.list_managers(engine, ManagerFilter(), scope=scope)}
+    return catalog.visible_manager_ids(engine, scope=scope)
 
 
 def _scoped(card: kpi.Scorecard, scope: Scope, visible: set[int]) -> kpi.Scorecard:

@@ -15,7 +15,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.background import BackgroundTask
 from starlette.responses import FileResponse
 
-from clientbase.core.filters import ManagerFilter
 from clientbase.errors import BadInputError
 from clientbase.services import catalog, routing, teams
 from clientbase.web.auth import HeadDep
@@ -136,7 +135,7 @@ def set_team_member(
 
 
 def _in_department(engine: EngineDep, user: HeadDep, manager_id: int) -> None:
-    visible = {m.id for m in catalog.list_managers(engine, ManagerFilter(), scope=user.scope)}
+    visible = catalog.visible_manager_ids(engine, scope=user.scope)
     if manager_id not in visible:
         raise BadInputError(_("Менеджер #%(id)s не найден в вашем отделе.") % {"id": manager_id})
 

@@ -10,7 +10,6 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from clientbase.core.filters import ManagerFilter
 from clientbase.io.writers import escape_formula as neutralize
 from clientbase.services import catalog, rotation
 from clientbase.web.auth import HeadDep, ScopeDep
@@ -24,7 +23,7 @@ DayQuery = Annotated[int, Query(ge=0, le=365)]
 
 
 def _warnings(engine: EngineDep, scope: ScopeDep, days: int | None) -> list[rotation.WarningRow]:
-    visible = {m.id for m in catalog.list_managers(engine, ManagerFilter(), scope=scope)}
+    visible = catalog.visible_manager_ids(engine, scope=scope)
     return [w for w in rotation.warning_list(engine=engine, days=days) if w.manager_id in visible]
 
 
