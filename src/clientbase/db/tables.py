@@ -198,6 +198,15 @@ class Deal(ImportedMixin, Base):
         CheckConstraint("amount >= 0", name="amount"),
         Index("ix_deals_client_closed", "client_id", "closed"),
         Index("ix_deals_manager_closed", "manager_id", "closed"),
+        # Covering index of the KPI scorecard's deal figures (migration 0009).
+        Index(
+            "ix_deals_manager_outcome_closed",
+            "manager_id",
+            "outcome",
+            "closed",
+            "client_id",
+            "amount",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -266,6 +266,7 @@ def scorecard(
         with ThreadPoolExecutor(max_workers=1) as pool:
             deals_job = pool.submit(_read, engine, lambda s: repo.deal_aggregates(s, p))
             with UnitOfWork(engine) as uow:
+                repo.prepare_read(uow.session)
                 people = repo.managers(uow.session)
                 other, medians = repo.other_aggregates(
                     uow.session,
@@ -277,6 +278,7 @@ def scorecard(
             aggs = repo.merge(deals_job.result(), other)
     else:
         with UnitOfWork(engine) as uow:
+            repo.prepare_read(uow.session)
             people = repo.managers(uow.session)
             aggs, medians = repo.aggregates(
                 uow.session, p, as_of=as_of, contact_days=contact_days, dormant_days=dormant_days
@@ -342,6 +344,7 @@ def scorecard(
 def _read(engine: Engine, work: Callable[[Session], T]) -> T:
     """Run a read in a unit of work of its own (for a worker thread)."""
     with UnitOfWork(engine) as uow:
+        repo.prepare_read(uow.session)
         return work(uow.session)
 
 
