@@ -138,16 +138,25 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--clients", type=int, default=100_000)
     parser.add_argument("--deals", type=int, default=1_000_000)
+    parser.add_argument(
+        "--workdir", type=Path, help="keep the generated files here and reuse them next time"
+    )
     args = parser.parse_args()
-    rng = random.Random(9)
     with tempfile.TemporaryDirectory() as tmp:
-        work = Path(tmp)
+        work = args.workdir or Path(tmp)
+        work.mkdir(parents=True, exist_ok=True)
         db = work / "bench.db"
-        managers, clients, deals = work / "managers.csv", work / "clients.xlsx", work / "deals.csv"
+        for stale in work.glob("bench.db*"):
+            stale.unlink()
+        managers = work / "managers.csv"
+        clients = work / f"clients-{args.clients}.xlsx"
+        deals = work / f"deals-{args.deals}-{args.clients}.csv"
         started = time.perf_counter()
         make_managers(managers)
-        make_clients(clients, args.clients, rng)
-        make_deals(deals, args.deals, args.clients, rng)
+        if not clients.exists():
+            make_clients(clients, args.clients, random.Random(9))
+        if not deals.exists():
+            make_deals(deals, args.deals, args.clients, random.Random(10))
         print(f"files generated in {time.perf_counter() - started:.1f} s: "
               f"clients.xlsx {clients.stat().st_size / 2**20:.1f} MiB, "
               f"deals.csv {deals.stat().st_size / 2**20:.1f} MiB")  # fmt: skip

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Connection, Table
+from sqlalchemy import ColumnDefault, Connection, Table
+
+from clientbase.io.columns import KEEP
 
 
 def bulk_insert(
@@ -41,3 +44,93 @@ def reset_sequences(conn: Connection, tables: Iterable[Table]) -> None:
             f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
             f"COALESCE((SELECT MAX(id) FROM {table.name}), 0) + 1, false)"
         )
+
+
+# Rows per executemany / COPY call of `insert_columns` (progress is reported between them).
+INSERT_CHUNK = 50_000
+
+
+def insert_columns(
+    conn: Connection,
+    table: Table,
+    columns: dict[str, list[Any]],
+    count: int,
+    progress: Callable[[int, int], None] | None = None,
+) -> None:
+    """Insert `count` rows given as columns, in the transaction of `conn`.
+
+    `KEEP` cells and the table's columns not given take the column's Python-side default
+    (one timestamp for the whole call); the values go through the dialect's own type
+    conversions (dates as SQLAlchemy stores them on SQLite), once per distinct value where
+    a column repeats itself.
+    """
+    data = dict(columns)
+    for column in table.c:
+        default = column.default
+        if column.name in data or default is None or not isinstance(default, ColumnDefault):
+            continue
+        data[column.name] = [default.arg(None) if default.is_callable else default.arg] * count
+    for name, values in data.items():
+        if KEEP in values:
+            default = table.c[name].default
+            fallback = (
+                (default.arg(None) if default.is_callable else default.arg)
+                if isinstance(default, ColumnDefault)
+                else None
+            )
+            data[name] = [fallback if v is KEEP else v for v in values]
+    if conn.dialect.name == "sqlite":
+        for name, values in data.items():
+            process = table.c[name].type._cached_bind_processor(conn.dialect)
+            if process is not None:
+                data[name] = _converted(values, process)
+    names = list(data)
+    rows = list(zip(*(data[n] for n in names), strict=True))
+    # About twenty steps of progress whatever the size, at most INSERT_CHUNK rows each.
+    step = min(INSERT_CHUNK, max(500, count // 20))
+    with _sqlite_bulk(conn, table, count):
+        for start in range(0, count, step):
+            bulk_insert(conn, table, names, rows[start : start + step])
+            if progress is not None:
+                progress(min(count, start + step), count)
+
+
+# Page cache of the connection while it loads a big file (KiB; SQLite's default is 2 MiB,
+# which makes every index insertion of a million-row load a cache miss).
+BULK_CACHE_KIB = 262_144
+# A load at least this big into a table smaller than the load rebuilds its secondary
+# indexes: one sort per index is cheaper than a million random index insertions.
+REBUILD_MIN_ROWS = 20_000
+
+
+@contextmanager
+def _sqlite_bulk(conn: Connection, table: Table, count: int) -> Iterator[None]:
+    """On SQLite, a big cache and (for a big load into a small table) index rebuilds.
+
+    Everything happens in the caller's transaction: a failure rolls the dropped indexes
+    back with the rows, and readers keep seeing the old table until the commit.
+    """
+    if conn.dialect.name != "sqlite" or count < REBUILD_MIN_ROWS:
+        yield
+        return
+    previous = conn.exec_driver_sql("PRAGMA cache_size").scalar()
+    conn.exec_driver_sql(f"PRAGMA cache_size = -{BULK_CACHE_KIB}")
+    try:
+        largest = conn.exec_driver_sql(f"SELECT max(rowid) FROM {table.name}").scalar() or 0
+        rebuilt = [ix for ix in table.indexes if not ix.unique] if count > largest else []
+        for index in rebuilt:
+            conn.exec_driver_sql(f"DROP INDEX IF EXISTS {index.name}")
+        yield
+        for index in rebuilt:
+            index.create(conn)
+    finally:
+        conn.exec_driver_sql(f"PRAGMA cache_size = {int(previous or -2000)}")
+
+
+def _converted(values: list[Any], process: Callable[[Any], Any]) -> list[Any]:
+    distinct = set(values)
+    kinds = set(map(type, distinct)) - {type(None)}
+    if len(distinct) * 4 > len(values) or len(kinds) > 1:  # True == 1: no shared table
+        return [None if v is None else process(v) for v in values]
+    table = {v: None if v is None else process(v) for v in distinct}
+    return list(map(table.__getitem__, values))

@@ -22,6 +22,9 @@ def _no_prepare(entity: str, record: Record, stage_outcomes: Mapping[str, str] |
         record["outcome"] = outcome_from_stage(text_of(record["stage"]), stage_outcomes)
 
 
+GENERIC_READS: dict[str, tuple[str, ...]] = {"deals": ("outcome", "stage")}
+
+
 @dataclass(frozen=True)
 class Profile:
     """Extra column titles per entity and a hook that turns source codes into neutral values."""
@@ -29,6 +32,9 @@ class Profile:
     name: str
     aliases: dict[str, dict[str, str | None]] = field(default_factory=dict)
     prepare: Prepare = _no_prepare
+    # Per entity, every field `prepare` reads or writes: the importer runs the hook once
+    # per distinct combination of these cells instead of once per row.
+    reads: dict[str, tuple[str, ...]] = field(default_factory=lambda: dict(GENERIC_READS))
 
     def aliases_for(self, entity: str) -> dict[str, str | None]:
         """Column title → field, `_`-prefixed helper or None (a system column, ignored)."""
@@ -223,8 +229,22 @@ def _amo_prepare(entity: str, record: Record, stage_outcomes: Mapping[str, str] 
 
 PROFILES = {
     "generic": Profile("generic"),
-    "bitrix24": Profile("bitrix24", BITRIX_ALIASES, _bitrix_prepare),
-    "amocrm": Profile("amocrm", AMO_ALIASES, _amo_prepare),
+    "bitrix24": Profile(
+        "bitrix24",
+        BITRIX_ALIASES,
+        _bitrix_prepare,
+        {
+            "deals": ("_semantic", "stage", "outcome", "created", "_begin"),
+            "activities": ("type", "direction"),
+            "clients": ("status",),
+        },
+    ),
+    "amocrm": Profile(
+        "amocrm",
+        AMO_ALIASES,
+        _amo_prepare,
+        {"deals": ("outcome", "stage", "currency"), "activities": ("type",)},
+    ),
 }
 
 

@@ -8,7 +8,7 @@ import json
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from python_calamine import CalamineError, CalamineWorkbook
 
@@ -31,8 +31,7 @@ ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
-@dataclass(frozen=True)
-class Row:
+class Row(NamedTuple):
     """One data row: its number as Excel shows it (1-based) and its cell values."""
 
     number: int
@@ -116,10 +115,9 @@ def read_csv_bytes(data: bytes, *, file: str) -> Table:
     text = decode_text(data, file=file)
     delimiter = sniff_delimiter(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    records: list[tuple[Any, ...]] = []
+    records: list[Any] = []
     try:
-        for record in reader:
-            records.append(tuple(record))
+        records.extend(reader)
     except csv.Error as exc:
         detail = (
             f"ячейка длиннее {csv.field_size_limit()} символов"
@@ -140,9 +138,9 @@ def _table_from_records(file: str, records: list[tuple[Any, ...]]) -> Table:
     while headers and not headers[-1]:
         headers.pop()
     rows = [
-        Row(number=i + 1, values=tuple(r))
-        for i, r in enumerate(records)
-        if i > header_index and not _is_empty(r)
+        Row(i + 1, tuple(r))
+        for i, r in enumerate(records[header_index + 1 :], header_index + 1)
+        if not _is_empty(r)
     ]
     return Table(file=file, headers=headers, rows=rows, header_row=header_index + 1)
 
@@ -153,7 +151,9 @@ def _header_text(value: Any) -> str:
     return str(value).strip() if value is not None else ""
 
 
-def _is_empty(record: tuple[Any, ...]) -> bool:
+def _is_empty(record: Any) -> bool:
+    if record.__class__ is list and "".join(record).strip():
+        return False  # a CSV record (all text) with something in it: the common case
     return all(v is None or (isinstance(v, str) and not v.strip()) for v in record)
 
 

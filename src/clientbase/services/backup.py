@@ -44,7 +44,7 @@ from clientbase.db.failpoints import failpoint
 from clientbase.db.tables import Base
 from clientbase.db.uow import advisory_key
 from clientbase.errors import BadInputError, ConflictError
-from clientbase.services.plans import ASSIGNMENTS_LOCK
+from clientbase.services.locks import ASSIGNMENTS_LOCK
 
 FORMAT = "clientbase-backup/1"
 CHUNK = 5_000

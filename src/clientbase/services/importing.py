@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import json
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from clientbase.core.types import ActivityType, ClientStatus, Direction, Outcome, Role, RoleGroup
+from clientbase.db.bulk import insert_columns
 from clientbase.db.engine import writer
 from clientbase.db.failpoints import failpoint
 from clientbase.db.import_tables import ColumnMapping, ManagerAlias
@@ -33,6 +37,7 @@ from clientbase.db.tables import (
 )
 from clientbase.errors import BadInputError, ConflictError
 from clientbase.io import readers
+from clientbase.io.columns import KEEP, blanks_to_none, fill, map_values, numbers, texts, transpose
 from clientbase.io.mapping import (
     ENTITIES,
     ID_FIELDS,
@@ -49,21 +54,22 @@ from clientbase.io.values import (
     parse_date,
     parse_datetime,
     parse_int,
-    parse_number,
     text_of,
-    uses_comma_groups,
 )
 from clientbase.io.writers import write_csv
 from clientbase.services.import_preview import read_table as _load_table
 
 MAX_KEY = 120
+REQUIRED_TEXT = "обязательное поле не заполнено"
 
 # progress(done, total): called while rows are checked and written (the CLI shows a Rich bar,
 # the web upload wizard a percentage); total is the number of rows of the file.
 ProgressCallback = Callable[[int, int], None]
 PROGRESS_STEP = 500
-# Rows per bulk INSERT/UPDATE and per lookup of existing (source, external_id) keys.
+# Rows per bulk UPDATE and per lookup of existing (source, external_id) keys; a file with
+# more rows than BIG reads this source's keys in one pass instead.
 CHUNK = 5000
+BIG = 50_000
 # Columns of a file → attributes they set; on update only these attributes change.
 COLUMN_ATTRS: dict[str, tuple[str, ...]] = {
     "client": ("client_id",),
@@ -178,9 +184,28 @@ def import_file(
     if entity not in ENTITIES:
         raise BadInputError(f"Неизвестная сущность «{entity}»; допустимы: {', '.join(ENTITIES)}.")
     profile = get_profile(source)
-    table = _load_table(path, source)
-    report = ImportReport(file=table.file, entity=entity, source=source, dry_run=dry_run)
-    mapping = mapping or ImportMapping()
+    with _no_gc_pauses():
+        table = _load_table(path, source)
+        report = ImportReport(file=table.file, entity=entity, source=source, dry_run=dry_run)
+        return _import_guarded(
+            engine, entity, table, report, profile, source, mapping or ImportMapping(), dry_run,
+            today, progress,
+        )  # fmt: skip
+
+
+def _import_guarded(
+    engine: Engine,
+    entity: str,
+    table: readers.Table,
+    report: ImportReport,
+    profile: Profile,
+    source: str,
+    mapping: ImportMapping,
+    dry_run: bool,
+    today: dt.date | None,
+    progress: ProgressCallback | None,
+) -> ImportReport:
+    """`_import_table` with database refusals turned into the user's errors."""
     try:
         return _import_table(
             engine, entity, table, report, profile, source, mapping, dry_run, today, progress
@@ -199,6 +224,22 @@ def import_file(
         if _is_busy(exc):
             raise _conflict(table.file) from exc
         raise
+
+
+@contextmanager
+def _no_gc_pauses() -> Iterator[None]:
+    """Without the cyclic collector while millions of cells are made and dropped.
+
+    The cells of a file hold no reference cycles; the collector would only re-walk every
+    live cell each time another 700 objects are created (a third of a big import's time).
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _conflict(file: str) -> ConflictError:
@@ -262,9 +303,9 @@ def _import_table(
         _check_required_columns(report, table, plan, entity)
         if report.errors:
             return report
-        records = _records(table, plan, profile, entity, mapping)
+        frame = _frame(table, plan, profile, entity, mapping)
         importer = _Importer(session, report, plan, source, today or dt.date.today(), progress)
-        importer.run(entity, records)
+        importer.run(entity, frame)
         if report.errors or dry_run:
             session.rollback()
             return report
@@ -328,26 +369,6 @@ def _check_required_columns(
                 "в файле сопоставления (--mapping)",
             )
         )
-
-
-def _records(
-    table: readers.Table,
-    plan: ColumnPlan,
-    profile: Profile,
-    entity: str,
-    mapping: ImportMapping,
-) -> list[tuple[int, dict[str, Any]]]:
-    out: list[tuple[int, dict[str, Any]]] = []
-    for row in table.rows:
-        record: dict[str, Any] = {}
-        for index, name in plan.columns.items():
-            value = row.values[index] if index < len(row.values) else None
-            record[name] = None if is_blank(value) else value
-        raw = dict(record)
-        profile.prepare(entity, record, mapping.stage_outcomes or None)
-        record["_raw"] = raw
-        out.append((row.number, record))
-    return out
 
 
 def _remember(session: Session, source: str, entity: str, plan: ColumnPlan) -> None:
@@ -527,8 +548,62 @@ class _Index:
         return None, "не найден"
 
 
+@dataclass
+class _Frame:
+    """The mapped cells of a file as columns: field → cells as read and after the profile."""
+
+    numbers: list[int]
+    raw: dict[str, list[Any]]
+    cells: dict[str, list[Any]]
+
+    @property
+    def size(self) -> int:
+        return len(self.numbers)
+
+    def get(self, name: str) -> list[Any]:
+        column = self.cells.get(name)
+        return column if column is not None else [None] * self.size
+
+
+def _frame(
+    table: readers.Table,
+    plan: ColumnPlan,
+    profile: Profile,
+    entity: str,
+    mapping: ImportMapping,
+) -> _Frame:
+    """Columns of the mapped fields, blanks as None, with the profile's codes translated.
+
+    The profile's hook (stage → outcome, Bitrix24 and amoCRM codes) reads a few fields of
+    a row; it runs once per distinct combination of them, not once per row.
+    """
+    rows = table.rows
+    columns = transpose([r.values for r in rows], plan.columns)
+    raw = {name: blanks_to_none(columns[index]) for index, name in plan.columns.items()}
+    cells = dict(raw)
+    fields = profile.reads.get(entity, ())
+    if fields and rows:
+        present = [f for f in fields if f in cells]
+        combos = (
+            list(zip(*(cells[f] for f in present), strict=False)) if present else [()] * len(rows)
+        )
+        prepared: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+        stage_outcomes = mapping.stage_outcomes or None
+        for combo in set(combos):
+            record = dict(zip(present, combo, strict=True))
+            profile.prepare(entity, record, stage_outcomes)
+            prepared[combo] = tuple(
+                None if is_blank(record.get(f)) else record.get(f) for f in fields
+            )
+        results = list(map(prepared.__getitem__, combos))
+        for name, column in zip(fields, zip(*results, strict=True), strict=True):
+            if name in cells or any(v is not None for v in column):
+                cells[name] = list(column)
+    return _Frame([r.number for r in rows], raw, cells)
+
+
 class _Importer:
-    """Converts records to rows of one entity, collects every error, then writes."""
+    """Checks a file column by column, collects every error, then writes all rows at once."""
 
     def __init__(
         self,
@@ -540,7 +615,6 @@ class _Importer:
         progress: ProgressCallback | None = None,
     ) -> None:
         self.progress = progress
-        self.comma_groups: set[str] = set()
         self.session = session
         self.report = report
         self.plan = plan
@@ -551,6 +625,11 @@ class _Importer:
         self.new_responsibilities: list[dict[str, Any]] = []
         self._managers: _Index | None = None
         self._clients: _Index | None = None
+        self.frame = _Frame([], {}, {})
+        # (row index, order of the check, field, message, value shown or None): sorted
+        # into the report by row, then in the order the checks ran.
+        self.failures: list[tuple[int, int, str, str, str | None]] = []
+        self._check = 0
 
     # -- lookups
     @property
@@ -577,79 +656,77 @@ class _Importer:
             self._clients = index
         return self._clients
 
-    # -- cell readers
-    def error(self, row: int, name: str, record: dict[str, Any], message: str) -> None:
-        raw = record.get("_raw", {}).get(name, record.get(name))
-        self.report.errors.append(
-            ImportIssue(self.report.file, row, self.plan.column_of(name), text_of(raw), message)
-        )
+    # -- column checks: each returns the parsed column (None where blank or wrong)
+    def fail(self, rows: Iterable[int], name: str, messages: Iterable[str] | str) -> None:
+        """Record errors of field `name` in `rows` (one message, or one per row)."""
+        self._check += 1
+        texts_ = repeat(messages) if isinstance(messages, str) else messages
+        for row, message in zip(rows, texts_, strict=False):
+            self.failures.append((row, self._check, name, message, None))
 
-    def value(
-        self,
-        row: int,
-        record: dict[str, Any],
-        name: str,
-        parse: Callable[[Any], Any],
-        *,
-        required: bool = False,
-    ) -> Any:
-        raw = record.get(name)
-        if is_blank(raw):
-            if required:
-                self.error(row, name, record, "обязательное поле не заполнено")
-            return None
-        try:
-            return parse(raw)
-        except CellValueError as exc:
-            self.error(row, name, record, str(exc))
-            return None
+    def parse(self, name: str, parse: Callable[[Any], Any], *, required: bool = False) -> list[Any]:
+        column = self.frame.get(name)
+        out, rows, messages = map_values(column, parse)
+        self.fail(rows, name, messages)
+        if required:
+            self.fail((i for i, v in enumerate(column) if v is None), name, REQUIRED_TEXT)
+        return out
 
-    def text(
-        self,
-        row: int,
-        record: dict[str, Any],
-        name: str,
-        *,
-        required: bool = False,
-        max_len: int = 300,
-    ) -> str | None:
-        def parse(raw: Any) -> str:
-            value = text_of(raw)
-            if len(value) > max_len:
-                raise CellValueError(f"слишком длинное значение (больше {max_len} символов)")
-            return value
-
-        return self.value(row, record, name, parse, required=required)  # type: ignore[no-any-return]
+    def text(self, name: str, *, required: bool = False, max_len: int = 300) -> list[Any]:
+        column = self.frame.get(name)
+        out = texts(column)
+        present = [v for v in out if v is not None]
+        if present and max(map(len, present)) > max_len:
+            self.fail(
+                (i for i, v in enumerate(out) if v is not None and len(v) > max_len),
+                name,
+                f"слишком длинное значение (больше {max_len} символов)",
+            )
+            out = [v if v is None or len(v) <= max_len else None for v in out]
+        if required:
+            self.fail((i for i, v in enumerate(column) if v is None), name, REQUIRED_TEXT)
+        return out
 
     def number(
         self,
-        row: int,
-        record: dict[str, Any],
         name: str,
         *,
         required: bool = False,
         minimum: float | None = 0.0,
         maximum: float | None = None,
-    ) -> float | None:
-        def parse(raw: Any) -> float:
-            value = parse_number(raw, comma_groups=name in self.comma_groups)
-            if minimum is not None and value < minimum:
-                raise CellValueError(f"значение должно быть не меньше {minimum:g}")
-            if maximum is not None and value > maximum:
-                raise CellValueError(f"значение должно быть не больше {maximum:g}")
-            return value
+    ) -> list[Any]:
+        column = self.frame.get(name)
+        out, rows, messages = numbers(column)
+        self.fail(rows, name, messages)
+        present = [v for v in out if v is not None]
+        if present:
+            low = minimum is not None and min(present) < minimum
+            high = maximum is not None and max(present) > maximum
+            if low or high:
+                out = self._range(name, out, minimum, maximum)
+        if required:
+            self.fail((i for i, v in enumerate(column) if v is None), name, REQUIRED_TEXT)
+        return out
 
-        return self.value(row, record, name, parse, required=required)  # type: ignore[no-any-return]
+    def _range(
+        self, name: str, out: list[Any], minimum: float | None, maximum: float | None
+    ) -> list[Any]:
+        rows: list[int] = []
+        messages: list[str] = []
+        for i, v in enumerate(out):
+            if v is None:
+                continue
+            if minimum is not None and v < minimum:
+                rows.append(i)
+                messages.append(f"значение должно быть не меньше {minimum:g}")
+            elif maximum is not None and v > maximum:
+                rows.append(i)
+                messages.append(f"значение должно быть не больше {maximum:g}")
+        self.fail(rows, name, messages)
+        bad = set(rows)
+        return [None if i in bad else v for i, v in enumerate(out)]
 
-    def integer(
-        self,
-        row: int,
-        record: dict[str, Any],
-        name: str,
-        *,
-        minimum: int = 0,
-        maximum: int | None = None,
-    ) -> int | None:
+    def integer(self, name: str, *, minimum: int = 0, maximum: int | None = None) -> list[Any]:
         def parse(raw: Any) -> int:
             value = parse_int(raw)
             if value < minimum or (maximum is not None and value > maximum):
@@ -657,17 +734,9 @@ class _Importer:
                 raise CellValueError(f"ожидается целое число от {minimum} {upper}")
             return value
 
-        return self.value(row, record, name, parse)  # type: ignore[no-any-return]
+        return self.parse(name, parse)
 
-    def choice(
-        self,
-        row: int,
-        record: dict[str, Any],
-        name: str,
-        words: Mapping[str, str],
-        *,
-        required: bool = False,
-    ) -> str | None:
+    def choice(self, name: str, words: Mapping[str, str], *, required: bool = False) -> list[Any]:
         def parse(raw: Any) -> str:
             key = normalize_header(text_of(raw))
             if key not in words:
@@ -675,104 +744,81 @@ class _Importer:
                 raise CellValueError(f"недопустимое значение; допустимы: {allowed}")
             return words[key]
 
-        return self.value(row, record, name, parse, required=required)  # type: ignore[no-any-return]
+        return self.parse(name, parse, required=required)
 
-    def ref(
-        self, row: int, record: dict[str, Any], name: str, what: str, *, required: bool = False
-    ) -> int | None:
-        raw = record.get(name)
-        if is_blank(raw):
-            if required:
-                self.error(row, name, record, "обязательное поле не заполнено")
-            return None
-        value = text_of(raw)
+    def ref(self, name: str, what: str, *, required: bool = False) -> list[Any]:
         index = self.managers if what == "manager" else self.clients
-        pk, reason = index.find(self.source, value, emails=what == "manager")
-        if pk is None:
-            label = "менеджер" if what == "manager" else "клиент"
-            self.error(row, name, record, f"{label} {reason}")
-        return pk
+        label = "менеджер" if what == "manager" else "клиент"
 
-    def key(self, row: int, record: dict[str, Any], entity: str, *parts: str) -> str | None:
-        """The external id: the id column, else the name, else the listed columns joined."""
+        def parse(raw: Any) -> int:
+            pk, reason = index.find(self.source, text_of(raw), emails=what == "manager")
+            if pk is None:
+                raise CellValueError(f"{label} {reason}")
+            return pk
+
+        return self.parse(name, parse, required=required)
+
+    def keys(self, entity: str, *parts: str) -> list[Any]:
+        """External ids: the id column, else the name, else the listed columns joined."""
         id_field = ID_FIELDS.get(entity)
-        if id_field and not is_blank(record.get(id_field)):
-            key = text_of(record[id_field])
-        elif not is_blank(record.get("name")):
-            key = text_of(record["name"])
-        else:
-            key = "|".join(text_of(record.get(p)) for p in parts)
-        if len(key) > MAX_KEY:
-            self.error(row, id_field or parts[0], record, f"id длиннее {MAX_KEY} символов")
-            return None
-        return key
+        frame = self.frame
+        ids = texts(frame.get(id_field)) if id_field else [None] * frame.size
+        out: list[Any] = ids
+        if None in ids:
+            names = texts(frame.get("name"))
+            joined = [frame.get(p) for p in parts]
+            out = [
+                v
+                if v is not None
+                else names[i]
+                if names[i] is not None
+                else "|".join(text_of(c[i]) for c in joined)
+                for i, v in enumerate(ids)
+            ]
+        if out and max(map(len, out)) > MAX_KEY:
+            self.fail(
+                (i for i, v in enumerate(out) if len(v) > MAX_KEY),
+                id_field or parts[0],
+                f"id длиннее {MAX_KEY} символов",
+            )
+        return out
 
     # -- driving
-    def run(self, entity: str, records: list[tuple[int, dict[str, Any]]]) -> None:
-        convert: dict[str, Callable[[int, dict[str, Any]], tuple[Any, dict[str, Any]] | None]] = {
-            "managers": self._manager,
-            "clients": self._client,
-            "teams": self._team,
-            "deals": self._deal,
-            "activities": self._activity,
-            "plans": self._plan,
-            "surveys": self._survey,
-            "feedback": self._feedback,
+    def run(self, entity: str, frame: _Frame) -> None:
+        self.frame = frame
+        convert: dict[str, Callable[[], tuple[list[Any], dict[str, list[Any]]]]] = {
+            "managers": self._managers_columns,
+            "clients": self._clients_columns,
+            "teams": self._teams_columns,
+            "deals": self._deals_columns,
+            "activities": self._activities_columns,
+            "plans": self._plans_columns,
+            "surveys": self._surveys_columns,
+            "feedback": self._feedback_columns,
         }
-        rows: list[tuple[int, Any, dict[str, Any]]] = []
-        first_row: dict[Any, int] = {}
-        first_email: dict[str, int] = {}
-        self.comma_groups = {
-            name
-            for name in NUMBER_FIELDS
-            if name in self.plan.fields and uses_comma_groups(r.get(name) for _, r in records)
-        }
-        total = len(records)
-        for done, (number, record) in enumerate(records, 1):
-            if self.progress is not None and done % PROGRESS_STEP == 0:
-                self.progress(done // 2, total)  # checking is the first half of the work
-            errors_before = len(self.report.errors)
-            converted = convert[entity](number, record)
-            if converted is None or len(self.report.errors) > errors_before:
-                continue
-            key, values = converted
-            if key in first_row:
-                shown = key if isinstance(key, str) else " / ".join(map(str, key))
-                self.report.errors.append(
-                    ImportIssue(
-                        self.report.file,
-                        number,
-                        self.plan.column_of(ID_FIELDS.get(entity, "client")),
-                        shown,
-                        f"повтор записи из строки {first_row[key]}",
-                    )
-                )
-                continue
-            first_row[key] = number
-            email = values.get("email") if entity == "managers" else None
-            if email:
-                if email in first_email:
-                    self.error(
-                        number,
-                        "email",
-                        record,
-                        f"этот e-mail уже у менеджера в строке {first_email[email]}; "
-                        "один человек — одна строка",
-                    )
-                    continue
-                first_email[email] = number
-            rows.append((number, key, values))
-        if self.report.errors:
+        keys, values = convert[entity]()
+        self._duplicates(entity, keys, values)
+        if self.failures:
+            self._report_failures()
             return
-        self.won_clients = {v["client_id"] for _, _, v in rows if v.get("outcome") == "won"}
-        apply = {
-            "managers": self._apply_managers,
-            "clients": self._apply_clients,
-            "teams": self._apply_teams,
-            "plans": self._apply_plans,
-        }.get(entity)
-        if apply is not None:
-            apply(rows)
+        if self.progress is not None:
+            self.progress(frame.size // 2, frame.size)  # checking is the first half
+        if entity == "deals":
+            self.won_clients = {
+                c for c, o in zip(values["client_id"], values["outcome"], strict=True) if o == "won"
+            }
+        if entity == "clients":
+            self._apply_clients(keys, values)
+        elif entity in ("managers", "teams", "plans"):
+            rows = [
+                (frame.numbers[i], key, {name: column[i] for name, column in values.items()})
+                for i, key in enumerate(keys)
+            ]
+            {
+                "managers": self._apply_managers,
+                "teams": self._apply_teams,
+                "plans": self._apply_plans,
+            }[entity](rows)
         else:
             model = {
                 "deals": Deal,
@@ -780,62 +826,446 @@ class _Importer:
                 "surveys": Survey,
                 "feedback": ColleagueFeedback,
             }[entity]
-            self._apply_simple(model, rows)
+            self._upsert(model, keys, values)
+
+    def _duplicates(self, entity: str, keys: list[Any], values: dict[str, list[Any]]) -> None:
+        """A key (and a manager's e-mail) may appear once among the rows without errors."""
+        bad = {f[0] for f in self.failures}
+        if not bad and len(set(keys)) == len(keys) and entity != "managers":
+            return
+        numbers = self.frame.numbers
+        first_row: dict[Any, int] = {}
+        first_email: dict[str, int] = {}
+        emails = values.get("email") if entity == "managers" else None
+        column = ID_FIELDS.get(entity, "client")
+        self._check += 1
+        for i, key in enumerate(keys):
+            if i in bad:
+                continue
+            if key in first_row:
+                shown = key if isinstance(key, str) else " / ".join(map(str, key))
+                message = f"повтор записи из строки {first_row[key]}"
+                self.failures.append((i, self._check, column, message, shown))
+                continue
+            first_row[key] = numbers[i]
+            email = emails[i] if emails is not None else None
+            if email:
+                if email in first_email:
+                    self.failures.append(
+                        (
+                            i,
+                            self._check,
+                            "email",
+                            f"этот e-mail уже у менеджера в строке {first_email[email]}; "
+                            "один человек — одна строка",
+                            None,
+                        )
+                    )
+                    continue
+                first_email[email] = numbers[i]
+
+    def _report_failures(self) -> None:
+        frame = self.frame
+        titles: dict[str, str] = {}
+        for row, _, name, message, shown in sorted(self.failures, key=lambda f: (f[0], f[1])):
+            if name not in titles:
+                titles[name] = self.plan.column_of(name)
+            if shown is None:
+                column = frame.raw.get(name) or frame.cells.get(name)
+                shown = text_of(column[row]) if column is not None else ""
+            self.report.errors.append(
+                ImportIssue(self.report.file, frame.numbers[row], titles[name], shown, message)
+            )
 
     def finish(self, batch_id: int | None) -> None:
         """Stamp the change-history rows with the batch number and write them."""
         for item in self.history:
             item["reason"] = f"импорт #{batch_id}"
-        self._bulk_insert(ChangeHistory, self.history)
-
-    def _present(self, values: dict[str, Any]) -> dict[str, Any]:
-        """Only the fields the file has: a column missing from the file changes nothing."""
-        return {k: v for k, v in values.items() if not k.startswith("_")}
+        self._insert_dicts(ChangeHistory, self.history)
 
     def _count_changes(self, obj: Any, values: dict[str, Any]) -> bool:
         changed = False
         for name, value in values.items():
+            if value is KEEP:
+                continue
             if not _same(getattr(obj, name), value):
                 setattr(obj, name, value)
                 changed = True
         return changed
 
+    def _present(self, values: dict[str, list[Any]]) -> dict[str, list[Any]]:
+        """Only the fields the file has: a column missing from the file changes nothing."""
+        present = self.plan.fields
+        return {k: v for k, v in values.items() if k in present}
+
     # -- managers
-    def _manager(self, row: int, r: dict[str, Any]) -> tuple[Any, dict[str, Any]] | None:
+    def _managers_columns(self) -> tuple[list[Any], dict[str, list[Any]]]:
         fields = self.plan.fields
-        name = self.text(row, r, "name", max_len=200)
-        if name is None:
-            parts = [text_of(r.get("first_name")), text_of(r.get("last_name"))]
-            name = " ".join(p for p in parts if p) or None
-            if name is None:
-                column = "name" if "name" in fields else "last_name"
-                self.error(row, column, r, "обязательное поле не заполнено")
-            r["name"] = name
-        email = self.text(row, r, "email", max_len=200)
-        if email is not None and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
-            self.error(row, "email", r, "неверный адрес e-mail")
-        values: dict[str, Any] = {
-            "name": name,
-            "email": email.lower() if email else None,
+        names = self.text("name", max_len=200)
+        if None in names:
+            first = self.frame.get("first_name")
+            last = self.frame.get("last_name")
+            missing: list[int] = []
+            for i, name in enumerate(names):
+                if name is None:
+                    parts = [text_of(first[i]), text_of(last[i])]
+                    names[i] = " ".join(p for p in parts if p) or None
+                    if names[i] is None:
+                        missing.append(i)
+            column = "name" if "name" in fields else "last_name"
+            self.fail(missing, column, REQUIRED_TEXT)
+        emails = self.text("email", max_len=200)
+        self.fail(
+            (
+                i
+                for i, e in enumerate(emails)
+                if e is not None and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", e)
+            ),
+            "email",
+            "неверный адрес e-mail",
+        )
+        values: dict[str, list[Any]] = {
+            "name": names,
+            "email": [e.lower() if e else None for e in emails],
             # A blank cell means the default, the same as in a new manager.
-            "role_group": self.choice(row, r, "role_group", ROLE_GROUP_WORDS) or "farmer",
-            "team": self.text(row, r, "team", max_len=120),
-            "grade": self.integer(row, r, "grade", minimum=1, maximum=5) or 1,
-            "capacity": self.integer(row, r, "capacity", minimum=0),
-            "hours": self.number(row, r, "hours", maximum=744),
-            "active": self.value(row, r, "active", parse_bool),
+            "role_group": fill(self.choice("role_group", ROLE_GROUP_WORDS), "farmer"),
+            "team": self.text("team", max_len=120),
+            "grade": fill(self.integer("grade", minimum=1, maximum=5), 1),
+            "capacity": self.integer("capacity", minimum=0),
+            "hours": self.number("hours", maximum=744),
+            "active": [True if a is None else a for a in self.parse("active", parse_bool)],
         }
         for list_field in LIST_FIELDS:
-            raw = self.text(row, r, list_field, max_len=5000)
-            values[list_field] = _list_text(raw or "*")
-        if values["active"] is None:
-            values["active"] = True
+            raw = self.text(list_field, max_len=5000)
+            values[list_field] = [_list_text(r or "*") for r in raw]
         present = fields | {"name"}
         values = {k: v for k, v in values.items() if k in present}
         if "capacity" in values:
             values["capacity_override"] = values.pop("capacity")
-        return self.key(row, r, "managers"), values
+        return self.keys("managers"), values
 
+    # -- clients
+    def _clients_columns(self) -> tuple[list[Any], dict[str, list[Any]]]:
+        values: dict[str, list[Any]] = {"name": self.text("name", required=True)}
+        tax_ids = [t.replace(" ", "") if t else t for t in self.text("tax_id", max_len=20)]
+        self.fail(
+            (i for i, t in enumerate(tax_ids) if t is not None and not inn_is_valid(t)),
+            "tax_id",
+            "неверный ИНН: нужно 10 или 12 цифр с верной контрольной суммой",
+        )
+        values["tax_id"] = tax_ids
+        for name in ("region", "city", "industry", "channel", "ownership"):
+            values[name] = self.text(name, max_len=120)
+        values["product_line"] = self.text("product_line", max_len=300)
+        values["tier"] = self.choice("tier", TIERS)
+        values["potential"] = self.number("potential")
+        values["revenue_12m"] = self.number("revenue_12m")
+        values["hours"] = self.number("hours", maximum=744)
+        values["locked"] = self.parse("locked", parse_bool)
+        values["status"] = self.choice("status", STATUS_WORDS)
+        owners = self.ref("owner_id", "manager")
+        values = self._present(values)
+        if "tier" in values:
+            values["tier_given"] = [t is not None for t in values["tier"]]
+            values["tier"] = [KEEP if t is None else t for t in values["tier"]]
+        for name in ("potential", "revenue_12m"):
+            if name in values:
+                values[name] = [0.0 if v is None else v for v in values[name]]
+        if "locked" in values:
+            values["locked"] = [bool(v) for v in values["locked"]]
+        if "status" in values:
+            values["status"] = [KEEP if s is None else s for s in values["status"]]
+        if "owner_id" in self.plan.fields:
+            values["_owner"] = owners
+        return self.keys("clients"), values
+
+    def _apply_clients(self, keys: list[Any], values: dict[str, list[Any]]) -> None:
+        outcome = self._upsert(Client, keys, values, report=False)
+        owners = values.get("_owner")
+        if owners is not None:
+            ids = self._ids(Client, keys)
+            active = self._active_responsibilities(Role.ACCOUNT.value)
+            for i, (key, owner) in enumerate(zip(keys, owners, strict=True)):
+                changed = owner is not None and self._assign(
+                    ids[key], Role.ACCOUNT.value, owner, None, active
+                )
+                if changed and outcome[i] == "unchanged":
+                    outcome[i] = "updated"
+            self._flush_pending()
+        for state in outcome:
+            setattr(self.report, state, getattr(self.report, state) + 1)
+
+    def _ids(self, model: Any, keys: list[Any]) -> dict[Any, int]:
+        """Primary keys of this source's rows by external id."""
+        stmt = select(model.external_id, model.id).where(model.source == self.source)
+        if len(keys) > BIG:
+            return {key: pk for key, pk in self.session.execute(stmt)}
+        ids: dict[Any, int] = {}
+        for start in range(0, len(keys), CHUNK):
+            chunk = keys[start : start + CHUNK]
+            ids.update(
+                (key, pk)
+                for key, pk in self.session.execute(stmt.where(model.external_id.in_(chunk)))
+            )
+        return ids
+
+    def _active_responsibilities(self, role: str | None) -> dict[tuple[int, str], Responsibility]:
+        stmt = select(Responsibility).where(Responsibility.until.is_(None))
+        if role is not None:
+            stmt = stmt.where(Responsibility.role == role)
+        return {(r.client_id, r.role): r for r in self.session.scalars(stmt)}
+
+    # -- teams
+    def _teams_columns(self) -> tuple[list[Any], dict[str, list[Any]]]:
+        clients = self.ref("client", "client", required=True)
+        roles = self.choice("role", ROLE_WORDS, required=True)
+        managers = self.ref("manager", "manager", required=True)
+        since = self.parse("since", parse_date)
+        return list(zip(clients, roles, strict=True)), {"manager": managers, "since": since}
+
+    # -- deals, activities, surveys, feedback
+    def _deals_columns(self) -> tuple[list[Any], dict[str, list[Any]]]:
+        values: dict[str, list[Any]] = {
+            "client_id": self.ref("client", "client", required=True),
+            "manager_id": self.ref("manager", "manager"),
+            "amount": fill(self.number("amount"), 0.0),
+            "stage": self.text("stage", max_len=120),
+            "outcome": fill(self.choice("outcome", OUTCOME_WORDS), "open"),
+            "created": self.parse("created", parse_date, required=True),
+            "closed": self.parse("closed", parse_date),
+            "product_line": self.text("product_line", max_len=120),
+        }
+        values["currency"] = fill(self.parse("currency", _currency), "RUB")
+        self._not_before("closed", "created", values, "дата закрытия раньше даты создания")
+        return self.keys("deals", "client", "manager", "created", "amount"), values
+
+    def _not_before(
+        self, late: str, early: str, values: dict[str, list[Any]], message: str
+    ) -> None:
+        self.fail(
+            (
+                i
+                for i, (b, a) in enumerate(zip(values[late], values[early], strict=True))
+                if b and a and b < a
+            ),
+            late,
+            message,
+        )
+
+    def _activities_columns(self) -> tuple[list[Any], dict[str, list[Any]]]:
+        values: dict[str, list[Any]] = {
+            "client_id": self.ref("client", "client"),
+            "manager_id": self.ref("manager", "manager"),
+            "type": self.choice("type", ACTIVITY_WORDS, required=True),
+            "direction": self.choice("direction", DIRECTION_WORDS),
+            "started": self.parse("started", parse_datetime, required=True),
+            "ended": self.parse("ended", parse_datetime),
+            "completed": self.parse("completed", parse_bool),
+            "due": self.parse("due", parse_datetime),
+        }
+        values["completed"] = [True if c is None else c for c in values["completed"]]
+        self._not_before("ended", "started", values, "окончание раньше начала")
+        return self.keys("activities", "client", "manager", "type", "started"), values
+
+    def _surveys_columns(self) -> tuple[list[Any], dict[str, list[Any]]]:
+        scales = fill(self.choice("scale", SCALE_WORDS), "csat")
+        # CSAT is 1–5, NPS 0–10: the score is checked against its row's scale.
+        scores = self.number("score", required=True, minimum=None)
+        rows: list[int] = []
+        messages: list[str] = []
+        for i, (scale, score) in enumerate(zip(scales, scores, strict=True)):
+            if score is None:
+                continue
+            low, high = (1.0, 5.0) if scale == "csat" else (0.0, 10.0)
+            if score < low:
+                rows.append(i)
+                messages.append(f"значение должно быть не меньше {low:g}")
+            elif score > high:
+                rows.append(i)
+                messages.append(f"значение должно быть не больше {high:g}")
+        self.fail(rows, "score", messages)
+        values: dict[str, list[Any]] = {
+            "client_id": self.ref("client", "client"),
+            "manager_id": self.ref("manager", "manager", required=True),
+            "date": self.parse("date", parse_date, required=True),
+            "scale": scales,
+            "score": scores,
+            "kind": fill(self.choice("kind", KIND_WORDS), "survey"),
+            "comment": self.text("comment", max_len=5000),
+        }
+        return self.keys("surveys", "client", "manager", "date", "kind"), values
+
+    def _feedback_columns(self) -> tuple[list[Any], dict[str, list[Any]]]:
+        values: dict[str, list[Any]] = {
+            "from_manager_id": self.ref("from_manager", "manager", required=True),
+            "to_manager_id": self.ref("to_manager", "manager", required=True),
+            "date": self.parse("date", parse_date, required=True),
+            "score": self.number("score", required=True, minimum=1, maximum=5),
+            "comment": self.text("comment", max_len=5000),
+        }
+        self.fail(
+            (
+                i
+                for i, (a, b) in enumerate(
+                    zip(values["from_manager_id"], values["to_manager_id"], strict=True)
+                )
+                if a is not None and a == b
+            ),
+            "to_manager",
+            "менеджер не может оценивать сам себя",
+        )
+        return self.keys("feedback", "from_manager", "to_manager", "date"), values
+
+    # -- plans: one per manager and period, whatever the source
+    def _plans_columns(self) -> tuple[list[Any], dict[str, list[Any]]]:
+        managers = self.ref("manager", "manager", required=True)
+        periods = self.text("period", required=True, max_len=10)
+        self.fail(
+            (i for i, p in enumerate(periods) if p is not None and not PERIOD.fullmatch(p)),
+            "period",
+            "период записывается как 2026, 2026-Q3 или 2026-10",
+        )
+        values = {
+            "manager_id": managers,
+            "period": periods,
+            "amount": self.number("amount", required=True),
+            "count": self.integer("count"),
+            "_key": self.keys("plans", "manager", "period"),
+        }
+        return list(zip(managers, periods, strict=True)), values
+
+    def _apply_plans(self, rows: list[tuple[int, Any, dict[str, Any]]]) -> None:
+        existing = {(p.manager_id, p.period): p for p in self.session.scalars(select(PlanTarget))}
+        updatable = self._updatable()
+        for _, key, values in rows:
+            present = {k: v for k, v in values.items() if not k.startswith("_")}
+            plan = existing.get(key)
+            if plan is None:
+                plan = PlanTarget(source=self.source, external_id=values["_key"], **present)
+                self.session.add(plan)
+                existing[key] = plan
+                self.report.inserted += 1
+            elif self._count_changes(plan, {k: v for k, v in present.items() if k in updatable}):
+                self.report.updated += 1
+            else:
+                self.report.unchanged += 1
+
+    def _updatable(self) -> set[str]:
+        """Attributes an update may change: those whose column is in the file."""
+        attrs: set[str] = set()
+        for name in self.plan.fields:
+            attrs.update(COLUMN_ATTRS.get(name, (name,)))
+        return attrs
+
+    # -- writing
+    def _tick(self, done: int, total: int) -> None:
+        """Progress of writing: the second half of the bar."""
+        if self.progress is not None and total:
+            self.progress((total + done) // 2, total)
+
+    def _upsert(
+        self,
+        model: Any,
+        keys: list[Any],
+        values: dict[str, list[Any]],
+        *,
+        report: bool = True,
+    ) -> list[str]:
+        """Insert new (source, external_id) keys, update changed rows, count the rest.
+
+        An update changes only the attributes whose column is in the file (`_updatable`);
+        new rows get the table's defaults for the rest. Returns "inserted" / "updated" /
+        "unchanged" per row.
+        """
+        attrs = [a for a in values if not a.startswith("_")]
+        updatable = self._updatable()
+        compared = [a for a in attrs if a in updatable]
+        existing = self._existing(model, keys, compared)
+        outcome = ["inserted"] * len(keys)
+        if not existing:
+            self._insert_columns(model, attrs, keys, values, None)
+        else:
+            fresh: list[int] = []
+            updates: list[dict[str, Any]] = []
+            for i, key in enumerate(keys):
+                old = existing.get(key)
+                if old is None:
+                    fresh.append(i)
+                    continue
+                new = {a: values[a][i] for a in compared if values[a][i] is not KEEP}
+                if any(not _same(getattr(old, a), v) for a, v in new.items()):
+                    updates.append({"id": old.id, **new})
+                    outcome[i] = "updated"
+                else:
+                    outcome[i] = "unchanged"
+            self._insert_columns(model, attrs, keys, values, fresh)
+            groups: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+            for item in updates:
+                groups[tuple(item)].append(item)
+            for group in groups.values():
+                for start in range(0, len(group), CHUNK):
+                    # ORM bulk UPDATE by primary key: one executemany per chunk.
+                    self.session.execute(update(model), group[start : start + CHUNK])
+        if report:
+            for state in outcome:
+                setattr(self.report, state, getattr(self.report, state) + 1)
+        return outcome
+
+    def _existing(self, model: Any, keys: list[Any], compared: list[str]) -> dict[Any, Any]:
+        """This source's rows among `keys`: all of them in one pass for a big file."""
+        has_any = self.session.execute(
+            select(model.id).where(model.source == self.source).limit(1)
+        ).first()
+        if has_any is None:
+            return {}
+        stmt = select(model.external_id, model.id, *(getattr(model, a) for a in compared)).where(
+            model.source == self.source
+        )
+        if len(keys) > BIG:
+            wanted = set(keys)
+            return {r.external_id: r for r in self.session.execute(stmt) if r.external_id in wanted}
+        found: dict[Any, Any] = {}
+        for start in range(0, len(keys), CHUNK):
+            chunk = keys[start : start + CHUNK]
+            for r in self.session.execute(stmt.where(model.external_id.in_(chunk))):
+                found[r.external_id] = r
+        return found
+
+    def _insert_columns(
+        self,
+        model: Any,
+        attrs: list[str],
+        keys: list[Any],
+        values: dict[str, list[Any]],
+        rows: list[int] | None,
+    ) -> None:
+        """INSERT the rows `rows` (None = all) of columns `attrs` as new (source, key) rows."""
+        count = len(keys) if rows is None else len(rows)
+        if not count:
+            return
+        columns: dict[str, list[Any]] = {
+            "source": [self.source] * count,
+            "external_id": keys if rows is None else [keys[i] for i in rows],
+        }
+        for attr in attrs:
+            column = values[attr]
+            columns[attr] = column if rows is None else [column[i] for i in rows]
+        insert_columns(self.session.connection(), model.__table__, columns, count, self._tick)
+
+    def _insert_dicts(self, model: Any, items: list[dict[str, Any]]) -> None:
+        """INSERT a list of row dicts (grouped by their keys) through `insert_columns`."""
+        groups: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+        for item in items:
+            groups[tuple(item)].append(item)
+        for names, group in groups.items():
+            columns = {name: [item[name] for item in group] for name in names}
+            insert_columns(self.session.connection(), model.__table__, columns, len(group), None)
+        items.clear()
+
+    def _flush_pending(self) -> None:
+        self._insert_dicts(Responsibility, self.new_responsibilities)
+
+    # -- rows kept as records: managers and client teams (small files)
     def _apply_managers(self, rows: list[tuple[int, Any, dict[str, Any]]]) -> None:
         own = {
             m.external_id: m
@@ -885,78 +1315,6 @@ class _Importer:
             own[key] = manager
             self.report.inserted += 1
 
-    # -- clients
-    def _client(self, row: int, r: dict[str, Any]) -> tuple[Any, dict[str, Any]] | None:
-        values: dict[str, Any] = {"name": self.text(row, r, "name", required=True)}
-        tax_id = self.text(row, r, "tax_id", max_len=20)
-        if tax_id is not None:
-            tax_id = tax_id.replace(" ", "")
-            if not inn_is_valid(tax_id):
-                self.error(
-                    row,
-                    "tax_id",
-                    r,
-                    "неверный ИНН: нужно 10 или 12 цифр с верной контрольной суммой",
-                )
-        values["tax_id"] = tax_id
-        for name in ("region", "city", "industry", "channel", "ownership"):
-            values[name] = self.text(row, r, name, max_len=120)
-        values["product_line"] = self.text(row, r, "product_line", max_len=300)
-        values["tier"] = self.choice(row, r, "tier", TIERS)
-        values["potential"] = self.number(row, r, "potential")
-        values["revenue_12m"] = self.number(row, r, "revenue_12m")
-        values["hours"] = self.number(row, r, "hours", maximum=744)
-        values["locked"] = self.value(row, r, "locked", parse_bool)
-        values["status"] = self.choice(row, r, "status", STATUS_WORDS)
-        owner = self.ref(row, r, "owner_id", "manager")
-        present = self.plan.fields
-        values = {k: v for k, v in values.items() if k in present}
-        if "tier" in values:
-            values["tier_given"] = values["tier"] is not None
-            if values["tier"] is None:
-                del values["tier"]
-        for name in ("potential", "revenue_12m"):
-            if name in values and values[name] is None:
-                values[name] = 0.0
-        if "locked" in values and values["locked"] is None:
-            values["locked"] = False
-        if "status" in values and values["status"] is None:
-            del values["status"]
-        if "owner_id" in present:
-            values["_owner"] = owner
-        return self.key(row, r, "clients"), values
-
-    def _apply_clients(self, rows: list[tuple[int, Any, dict[str, Any]]]) -> None:
-        outcome = self._upsert(Client, rows, report=False)
-        if any("_owner" in values for _, _, values in rows):
-            ids: dict[Any, int] = {}
-            keys = [key for _, key, _ in rows]
-            for start in range(0, len(keys), CHUNK):
-                ids.update(
-                    self.session.execute(
-                        select(Client.external_id, Client.id)
-                        .where(Client.source == self.source)
-                        .where(Client.external_id.in_(keys[start : start + CHUNK]))
-                    ).all()
-                )
-            owners = self._active_responsibilities(Role.ACCOUNT.value)
-            for _, key, values in rows:
-                owner = values.get("_owner")
-                changed = owner is not None and self._assign(
-                    ids[key], Role.ACCOUNT.value, owner, None, owners
-                )
-                if changed and outcome[key] == "unchanged":
-                    outcome[key] = "updated"
-            self._flush_pending()
-        for state in outcome.values():
-            setattr(self.report, state, getattr(self.report, state) + 1)
-
-    def _active_responsibilities(self, role: str | None) -> dict[tuple[int, str], Responsibility]:
-        stmt = select(Responsibility).where(Responsibility.until.is_(None))
-        if role is not None:
-            stmt = stmt.where(Responsibility.role == role)
-        return {(r.client_id, r.role): r for r in self.session.scalars(stmt)}
-
     def _assign(
         self,
         client_id: int,
@@ -1004,14 +1362,6 @@ class _Importer:
         )
         return True
 
-    # -- teams
-    def _team(self, row: int, r: dict[str, Any]) -> tuple[Any, dict[str, Any]] | None:
-        client = self.ref(row, r, "client", "client", required=True)
-        role = self.choice(row, r, "role", ROLE_WORDS, required=True)
-        manager = self.ref(row, r, "manager", "manager", required=True)
-        since = self.value(row, r, "since", parse_date)
-        return (client, role), {"manager": manager, "since": since}
-
     def _apply_teams(self, rows: list[tuple[int, Any, dict[str, Any]]]) -> None:
         active = self._active_responsibilities(None)
         for _, (client, role), values in rows:
@@ -1025,188 +1375,16 @@ class _Importer:
                 self.report.unchanged += 1
         self._flush_pending()
 
-    # -- deals, activities, surveys, feedback
-    def _deal(self, row: int, r: dict[str, Any]) -> tuple[Any, dict[str, Any]] | None:
-        values: dict[str, Any] = {
-            "client_id": self.ref(row, r, "client", "client", required=True),
-            "manager_id": self.ref(row, r, "manager", "manager"),
-            "amount": self.number(row, r, "amount") or 0.0,
-            "stage": self.text(row, r, "stage", max_len=120),
-            "outcome": self.choice(row, r, "outcome", OUTCOME_WORDS) or "open",
-            "created": self.value(row, r, "created", parse_date, required=True),
-            "closed": self.value(row, r, "closed", parse_date),
-            "product_line": self.text(row, r, "product_line", max_len=120),
-        }
-        currency = self.text(row, r, "currency", max_len=10)
-        if currency is not None:
-            currency = CURRENCY_WORDS.get(normalize_header(currency), currency.upper())
-            if not re.fullmatch(r"[A-Z]{3}", currency):
-                self.error(row, "currency", r, "ожидается код валюты из трёх букв (RUB, USD)")
-        values["currency"] = currency or "RUB"
-        if values["closed"] and values["created"] and values["closed"] < values["created"]:
-            self.error(row, "closed", r, "дата закрытия раньше даты создания")
-        return self.key(row, r, "deals", "client", "manager", "created", "amount"), values
 
-    def _activity(self, row: int, r: dict[str, Any]) -> tuple[Any, dict[str, Any]] | None:
-        values: dict[str, Any] = {
-            "client_id": self.ref(row, r, "client", "client"),
-            "manager_id": self.ref(row, r, "manager", "manager"),
-            "type": self.choice(row, r, "type", ACTIVITY_WORDS, required=True),
-            "direction": self.choice(row, r, "direction", DIRECTION_WORDS),
-            "started": self.value(row, r, "started", parse_datetime, required=True),
-            "ended": self.value(row, r, "ended", parse_datetime),
-            "completed": self.value(row, r, "completed", parse_bool),
-            "due": self.value(row, r, "due", parse_datetime),
-        }
-        if values["completed"] is None:
-            values["completed"] = True
-        if values["ended"] and values["started"] and values["ended"] < values["started"]:
-            self.error(row, "ended", r, "окончание раньше начала")
-        return self.key(row, r, "activities", "client", "manager", "type", "started"), values
-
-    def _survey(self, row: int, r: dict[str, Any]) -> tuple[Any, dict[str, Any]] | None:
-        scale = self.choice(row, r, "scale", SCALE_WORDS) or "csat"
-        low, high = (1.0, 5.0) if scale == "csat" else (0.0, 10.0)
-        values: dict[str, Any] = {
-            "client_id": self.ref(row, r, "client", "client"),
-            "manager_id": self.ref(row, r, "manager", "manager", required=True),
-            "date": self.value(row, r, "date", parse_date, required=True),
-            "scale": scale,
-            "score": self.number(row, r, "score", required=True, minimum=low, maximum=high),
-            "kind": self.choice(row, r, "kind", KIND_WORDS) or "survey",
-            "comment": self.text(row, r, "comment", max_len=5000),
-        }
-        return self.key(row, r, "surveys", "client", "manager", "date", "kind"), values
-
-    def _feedback(self, row: int, r: dict[str, Any]) -> tuple[Any, dict[str, Any]] | None:
-        values: dict[str, Any] = {
-            "from_manager_id": self.ref(row, r, "from_manager", "manager", required=True),
-            "to_manager_id": self.ref(row, r, "to_manager", "manager", required=True),
-            "date": self.value(row, r, "date", parse_date, required=True),
-            "score": self.number(row, r, "score", required=True, minimum=1, maximum=5),
-            "comment": self.text(row, r, "comment", max_len=5000),
-        }
-        if (
-            values["from_manager_id"] is not None
-            and values["from_manager_id"] == values["to_manager_id"]
-        ):
-            self.error(row, "to_manager", r, "менеджер не может оценивать сам себя")
-        return self.key(row, r, "feedback", "from_manager", "to_manager", "date"), values
-
-    def _updatable(self) -> set[str]:
-        """Attributes an update may change: those whose column is in the file."""
-        attrs: set[str] = set()
-        for name in self.plan.fields:
-            attrs.update(COLUMN_ATTRS.get(name, (name,)))
-        return attrs
-
-    def _tick(self, index: int, total: int) -> None:
-        """Progress of writing: the second half of the bar."""
-        if self.progress is not None and index % PROGRESS_STEP == 0:
-            self.progress((total + index) // 2, total)
-
-    def _bulk_insert(self, model: Any, rows: list[dict[str, Any]]) -> None:
-        """Core INSERT in chunks with executemany (no ORM objects): 100k rows in seconds.
-
-        Rows are grouped by their set of keys so that each executemany is homogeneous;
-        column defaults fill the keys a group does not have.
-        """
-        groups: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
-        for row in rows:
-            groups[tuple(row)].append(row)
-        connection = self.session.connection()
-        for group in groups.values():
-            for start in range(0, len(group), CHUNK):
-                connection.execute(insert(model.__table__), group[start : start + CHUNK])
-        rows.clear()
-
-    def _flush_pending(self) -> None:
-        self._bulk_insert(Responsibility, self.new_responsibilities)
-
-    def _upsert(
-        self, model: Any, rows: list[tuple[int, Any, dict[str, Any]]], *, report: bool = True
-    ) -> dict[Any, str]:
-        """Insert new (source, external_id) keys, update changed rows, count the rest.
-
-        Existing rows are looked up one chunk of keys at a time; an update changes only the
-        attributes whose column is in the file (`_updatable`), defaults apply to new rows.
-        Returns "inserted" / "updated" / "unchanged" per key.
-        """
-        updatable = self._updatable()
-        attrs = sorted({k for _, _, values in rows for k in values if not k.startswith("_")})
-        compared = [a for a in attrs if a in updatable]
-        outcome: dict[Any, str] = {}
-        inserts: list[dict[str, Any]] = []
-        updates: list[dict[str, Any]] = []
-        total = len(rows)
-        for start in range(0, total, CHUNK):
-            chunk = rows[start : start + CHUNK]
-            keys = [key for _, key, _ in chunk]
-            existing = {
-                row.external_id: row
-                for row in self.session.execute(
-                    select(model.external_id, model.id, *(getattr(model, a) for a in compared))
-                    .where(model.source == self.source)
-                    .where(model.external_id.in_(keys))
-                )
-            }
-            for index, (_, key, values) in enumerate(chunk, start + 1):
-                self._tick(index, total)
-                old = existing.get(key)
-                if old is None:
-                    inserts.append(
-                        {"source": self.source, "external_id": key, **self._present(values)}
-                    )
-                    outcome[key] = "inserted"
-                elif any(not _same(getattr(old, a), values[a]) for a in compared if a in values):
-                    updates.append(
-                        {"id": old.id, **{a: values[a] for a in compared if a in values}}
-                    )
-                    outcome[key] = "updated"
-                else:
-                    outcome[key] = "unchanged"
-            self._bulk_insert(model, inserts)
-        for start in range(0, len(updates), CHUNK):
-            # ORM bulk UPDATE by primary key: one executemany per chunk.
-            self.session.execute(update(model), updates[start : start + CHUNK])
-        if report:
-            for state in outcome.values():
-                setattr(self.report, state, getattr(self.report, state) + 1)
-        return outcome
-
-    def _apply_simple(self, model: Any, rows: list[tuple[int, Any, dict[str, Any]]]) -> None:
-        self._upsert(model, rows)
-
-    # -- plans: one per manager and period, whatever the source
-    def _plan(self, row: int, r: dict[str, Any]) -> tuple[Any, dict[str, Any]] | None:
-        manager = self.ref(row, r, "manager", "manager", required=True)
-        period = self.text(row, r, "period", required=True, max_len=10)
-        if period is not None and not PERIOD.fullmatch(period):
-            self.error(row, "period", r, "период записывается как 2026, 2026-Q3 или 2026-10")
-        values = {
-            "manager_id": manager,
-            "period": period,
-            "amount": self.number(row, r, "amount", required=True),
-            "count": self.integer(row, r, "count"),
-            "_key": self.key(row, r, "plans", "manager", "period"),
-        }
-        return (manager, period), values
-
-    def _apply_plans(self, rows: list[tuple[int, Any, dict[str, Any]]]) -> None:
-        existing = {(p.manager_id, p.period): p for p in self.session.scalars(select(PlanTarget))}
-        updatable = self._updatable()
-        for _, key, values in rows:
-            present = self._present(values)
-            plan = existing.get(key)
-            if plan is None:
-                plan = PlanTarget(source=self.source, external_id=values["_key"], **present)
-                self.session.add(plan)
-                existing[key] = plan
-                self.report.inserted += 1
-            elif self._count_changes(plan, {k: v for k, v in present.items() if k in updatable}):
-                self.report.updated += 1
-            else:
-                self.report.unchanged += 1
+def _currency(raw: Any) -> str:
+    """A currency code: ₽/руб → RUB, otherwise three letters as given."""
+    value = text_of(raw)
+    if len(value) > 10:
+        raise CellValueError("слишком длинное значение (больше 10 символов)")
+    code = CURRENCY_WORDS.get(normalize_header(value), value.upper())
+    if not re.fullmatch(r"[A-Z]{3}", code):
+        raise CellValueError("ожидается код валюты из трёх букв (RUB, USD)")
+    return code
 
 
 def _list_text(raw: str) -> str:

@@ -21,6 +21,10 @@ from clientbase.db.engine import writer
 from clientbase.db.tables import JobLock
 from clientbase.errors import ConflictError
 
+# The named lock of every use case that changes who owns which client (plans, rotation,
+# manager leaving): on PostgreSQL they run one at a time, as they do on SQLite.
+ASSIGNMENTS_LOCK = "assignments"
+
 
 class JobLockedError(ConflictError):
     """The named job is already running in another process."""

@@ -41,6 +41,7 @@ from clientbase.planning.schemas import (
 )
 from clientbase.planning.solve import make_plan
 from clientbase.services.capacity import stored_tables
+from clientbase.services.locks import ASSIGNMENTS_LOCK
 from clientbase.services.season import period_adjustments
 
 # Which clients need a responsible of each planned role (SPEC §5 defaults).
@@ -53,10 +54,6 @@ STATUSES_FOR_ROLE: dict[Role, tuple[str, ...]] = {
 }
 
 Solver = Callable[[Instance, Strategy], Plan]
-
-# The named lock of every use case that changes who owns which client (plans, rotation,
-# manager leaving): on PostgreSQL they run one at a time, as they do on SQLite.
-ASSIGNMENTS_LOCK = "assignments"
 
 
 def solve(instance: Instance, strategy: Strategy) -> Plan:

@@ -64,8 +64,13 @@ from clientbase.planning.schemas import Instance
 from clientbase.planning.schemas import Manager as PlanManager
 from clientbase.planning.schemas import Settings as PlanSettings
 from clientbase.services.capacity import stored_tables
-from clientbase.services.locks import JobLockedError, acquire, default_holder, release
-from clientbase.services.plans import ASSIGNMENTS_LOCK
+from clientbase.services.locks import (
+    ASSIGNMENTS_LOCK,
+    JobLockedError,
+    acquire,
+    default_holder,
+    release,
+)
 
 SETTINGS_KEY = "rotation_settings"
 # The head's confirmation of VIP rotation: all VIP clients of the run, or these client ids.

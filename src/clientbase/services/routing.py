@@ -55,7 +55,7 @@ from clientbase.io.values import CellValueError, is_blank, parse_number, text_of
 from clientbase.services.capacity import stored_tables
 
 # The same lock as plans and rotation: one use case at a time changes who owns whom.
-from clientbase.services.plans import ASSIGNMENTS_LOCK
+from clientbase.services.locks import ASSIGNMENTS_LOCK
 
 CONFIG_KEY = "routing_config"
 STATE_KEY = "routing_state"

@@ -37,7 +37,7 @@ from clientbase.errors import BadInputError, InfeasibleError
 from clientbase.io import readers, writers
 from clientbase.io.mapping import normalize_header
 from clientbase.io.values import is_blank, parse_bool, parse_int, text_of
-from clientbase.services.plans import ASSIGNMENTS_LOCK
+from clientbase.services.locks import ASSIGNMENTS_LOCK
 from clientbase.services.routing import (
     RoutingContext,
     needed_defaults,
