@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
-from clientbase.planning import metrics, relaxation, start
+from clientbase.planning import bounds, metrics, relaxation, start
 from clientbase.planning.builder import (
     Backend,
     ModelBuilder,
@@ -46,7 +46,7 @@ from clientbase.planning.builder import (
 from clientbase.planning.candidates import candidate_lists
 from clientbase.planning.constraints import capacity, max_moves
 from clientbase.planning.decompose import Component, components, peer_groups
-from clientbase.planning.objectives import balance, disruption, local_search
+from clientbase.planning.objectives import balance, disruption, equalise, local_search
 from clientbase.planning.schemas import Instance, Plan, PlanStatus, Strategy
 
 # Weight of disruption against the sum of spreads in phase 3 (cost hundredths vs 1e-5 of ρ).
@@ -64,6 +64,12 @@ SEARCH_SHARE = 0.9
 MOVE_PRICE = 12.0
 LOW_MOVE_PRICE = 2.0
 FIRST_PASS_SHARE = 0.6
+# With owners: the share of the work kept for the exact pass, and the price of a new move
+# there (the largest spread must fall by this many balance_tolerance per move).
+EXACT_SHARE = 0.25
+EXACT_MOVE_PRICE = 0.2
+# Without owners, Φ hands over to the exact pass once within this many balance steps.
+HANDOVER_STEPS = 5
 # Rounds of local search, each re-aiming every group at the middle of its current spread.
 LEVEL_ROUNDS = 8
 
@@ -349,12 +355,15 @@ def solve_component(sub: SubProblem, budget: Budget) -> SubResult:
     work = int(max(1.0, budget.det_seconds) * LOCAL_SEARCH_WORK)
     has_owners = any(instance.clients[c].owner_id is not None for c in sub.clients)
     relaxed = relaxation.solve(sub, served)
-    bound = relaxed.bound
+    # Two valid bounds; the larger holds (bounds.py: Hall-type, in the metric's own ρ).
+    bound = max(relaxed.bound, bounds.structural_bound(sub, all_served=served == servable))
     # With owners the LP's levels would let the head of sales (outside every peer group)
     # absorb surplus at the price of moves; a rebalance aims every group at its ρ̂ instead.
     levels = relaxed.levels if not has_owners else [1.0] * len(relaxed.levels)
-    # Spreads within half a step of the bound cannot be told apart at the model's resolution.
-    enough = bound + settings.balance_step / 2
+    # Φ stops near the model's resolution; the exact pass (equalise) goes below it. Without
+    # owners it takes over earlier: from 0.01 it reaches lower than Φ does from 0.001.
+    handover = settings.balance_step / 2 if has_owners else HANDOVER_STEPS * settings.balance_step
+    enough = bound + handover
     # One work budget for all passes, so the time limit holds.
     stop_at = budget.search_deadline
     band = bound + settings.balance_tolerance
@@ -365,6 +374,9 @@ def solve_component(sub: SubProblem, budget: Budget) -> SubResult:
     # within that. Clients without an owner (new ones, those of leaving managers) move
     # freely throughout. Once inside the band no new move is taken.
     price = MOVE_PRICE * settings.balance_tolerance if has_owners else 0.0
+    # With owners, part of the work is kept for the exact pass (Φ could spend it all).
+    reserve = int(work * EXACT_SHARE) if has_owners else 0
+    work -= reserve
     work -= _balance(
         sub,
         assignment,
@@ -397,7 +409,7 @@ def solve_component(sub: SubProblem, budget: Budget) -> SubResult:
         work -= local_search.reduce_moves(
             sub, assignment, ceiling=ceiling, work=work, deadline=stop_at
         )
-        _balance(
+        work -= _balance(
             sub,
             assignment,
             levels,
@@ -406,6 +418,17 @@ def solve_component(sub: SubProblem, budget: Budget) -> SubResult:
             good_enough=enough,
             deadline=stop_at,
             move_price=price,
+        )
+    work = max(0, work) + reserve
+    if work > 0:
+        # Last, the metric itself: exact ratios, below the model's resolution.
+        work -= equalise.equalise(
+            sub,
+            assignment,
+            work=work,
+            floor=bound,
+            deadline=stop_at,
+            move_price=EXACT_MOVE_PRICE * settings.balance_tolerance,
         )
     gap = _spread_of(sub, assignment) - bound
     proven = proven_served and not has_owners and gap <= settings.balance_step
