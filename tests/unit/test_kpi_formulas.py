@@ -402,3 +402,139 @@ def test_a_deal_closed_on_the_boundary_day_is_counted_in_exactly_one_month(
     assert sorted(calls) == [0, 0, 1]
     assert volumes[months.index(f"{day:%Y-%m}")] == amount
     assert calls[months.index(f"{day:%Y-%m}")] == 1
+
+
+# Days on and around the boundaries of October 2026, September 2026 and October 2025.
+BOUNDARY_DAYS = [
+    dt.date(2025, 9, 30),
+    dt.date(2025, 10, 1),
+    dt.date(2025, 10, 31),
+    dt.date(2025, 11, 1),
+    dt.date(2026, 8, 31),
+    dt.date(2026, 9, 1),
+    dt.date(2026, 9, 30),
+    dt.date(2026, 10, 1),
+    dt.date(2026, 10, 31),
+    dt.date(2026, 11, 1),
+]
+day_st = st.one_of(
+    st.sampled_from(BOUNDARY_DAYS),
+    st.dates(dt.date(2026, 9, 1), dt.date(2026, 10, 31)),
+    st.dates(dt.date(2025, 6, 1), dt.date(2026, 11, 30)),
+)
+facts_deal_st = st.tuples(
+    st.sampled_from([0, 0, 1, 1, 2, 3, 4, 5, 6]),  # manager index; 6 = no manager
+    st.integers(0, 11),  # client index
+    st.integers(0, 10_000_000).map(lambda c: c / 100),
+    st.sampled_from(["won", "won", "lost", "open"]),
+    day_st,
+)
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    deals=st.lists(facts_deal_st, max_size=60),
+    firsts=st.lists(st.one_of(st.none(), day_st), min_size=12, max_size=12),
+    owners=st.lists(st.integers(0, 5), min_size=12, max_size=12),
+    contacts=st.lists(st.tuples(st.integers(0, 11), day_st, st.booleans()), max_size=12),
+)
+def test_every_deal_and_book_figure_equals_a_recount_from_its_definition(
+    kpi_db: Engine,
+    deals: list[tuple[int, int, float, str, dt.date]],
+    firsts: list[dt.date | None],
+    owners: list[int],
+    contacts: list[tuple[int, dt.date, bool]],
+) -> None:
+    """The set-based statements (index ranges, inclusion–exclusion for retention, short
+    lists for repeat buyers and dormant clients) against a plain recount of docs/kpi.md."""
+    with Session(kpi_db) as s, s.begin():
+        for model in (t.Activity, t.Deal, t.Responsibility, t.Client, t.Manager):
+            s.execute(delete(model))
+        for i in range(6):
+            # Manager 6 is inactive: listed only when he has figures.
+            s.add(t.Manager(id=i + 1, name=f"М{i}", role_group="farmer", active=i != 5))
+        for c in range(12):
+            s.add(t.Client(id=c + 1, name=f"К{c}", first_purchase=firsts[c]))
+        s.flush()
+        for c in range(12):
+            s.add(
+                t.Responsibility(
+                    client_id=c + 1,
+                    role="account",
+                    manager_id=owners[c] + 1,
+                    since=dt.date(2025, 1, 1),
+                )
+            )
+        for k, (m, c, amount, outcome, day) in enumerate(deals):
+            s.add(
+                t.Deal(
+                    id=k + 1,
+                    client_id=c + 1,
+                    manager_id=None if m == 6 else m + 1,
+                    amount=amount,
+                    created=day - dt.timedelta(days=3),
+                    closed=None if outcome == "open" else day,
+                    outcome=outcome,
+                )
+            )
+        for k, (c, day, done) in enumerate(contacts):
+            moment = dt.datetime.combine(day, dt.time(12, 0))
+            s.add(
+                t.Activity(
+                    id=k + 1,
+                    client_id=c + 1,
+                    manager_id=owners[c] + 1,
+                    type="call",
+                    started=moment,
+                    completed=done,
+                )
+            )
+    card = ks.scorecard(engine=kpi_db, period=PERIOD.label, today=dt.date(2026, 11, 22))
+    prev, last_year, day = PERIOD.previous(), PERIOD.same_last_year(), PERIOD.end
+    closed = [(m, c, a, o, d) for m, c, a, o, d in deals if o != "open"]
+
+    def won_by(m: int, p: kpi.Period) -> list[tuple[int, float]]:
+        return [(c, a) for mm, c, a, o, d in closed if mm == m and o == "won" and p.contains(d)]
+
+    def bought_before(c: int) -> bool:
+        first = firsts[c]
+        return (first is not None and first < PERIOD.start) or any(
+            cc == c and o == "won" and d < PERIOD.start for _, cc, _, o, d in closed
+        )
+
+    def dormant(c: int) -> bool:
+        last = max(
+            (d for _, cc, _, o, d in closed if cc == c and o == "won" and d <= day), default=None
+        )
+        last = last or firsts[c]
+        return last is not None and last < day - dt.timedelta(days=60)
+
+    window = (day - dt.timedelta(days=30), day)
+    contacted = {c for c, d, done in contacts if done and window[0] <= d <= window[1]}
+    by_id = {r.manager_id: r.kpis for r in card.rows}
+    if any(m == 5 and o == "lost" and prev.contains(d) for m, _, _, o, d in closed):
+        assert 6 in by_id  # inactive, but with a closed deal in the previous period
+    for m in range(6):
+        if m + 1 not in by_id:
+            continue
+        k = by_id[m + 1]
+        buyers = {c for c, _ in won_by(m, PERIOD)}
+        prev_buyers = {c for c, _ in won_by(m, prev)}
+        lost = [d for mm, _, _, o, d in closed if mm == m and o == "lost" and PERIOD.contains(d)]
+        assert (k.won_deals, k.lost_deals) == (len(won_by(m, PERIOD)), len(lost))
+        for value, p in (
+            (k.volume, PERIOD),
+            (k.volume_prev, prev),
+            (k.volume_last_year, last_year),
+        ):
+            assert round(value * 100) == round(sum(a for _, a in won_by(m, p)) * 100)
+        repeat = sum(1 for c in buyers if bought_before(c))
+        assert k.repeat_rate == kpi.repeat_rate(repeat, len(buyers))
+        assert k.retention == kpi.retention(len(buyers & prev_buyers), len(prev_buyers))
+        held = [c for c in range(12) if owners[c] == m]
+        assert k.coverage == kpi.coverage(sum(1 for c in held if c in contacted), len(held))
+        assert k.dormant_share == kpi.dormant_share(sum(1 for c in held if dormant(c)), len(held))
