@@ -129,7 +129,7 @@ def _sqlite_bulk(conn: Connection, table: Table, count: int) -> Iterator[None]:
 
 def _converted(values: list[Any], process: Callable[[Any], Any]) -> list[Any]:
     distinct = set(values)
-    kinds = set(map(type, distinct)) - {type(None)}
+    kinds = set(map(type, values)) - {type(None)}
     if len(distinct) * 4 > len(values) or len(kinds) > 1:  # True == 1: no shared table
         return [None if v is None else process(v) for v in values]
     table = {v: None if v is None else process(v) for v in distinct}

@@ -361,18 +361,18 @@ def handoff_candidates(
             m.role_group != RoleGroup.HUNTER.value,
         )
     )
-    stmt = (
-        select(c.id)
-        .where(
+    if prospects_only:
+        # What an import of won deals hands off: prospects a hunter is working on. The
+        # cheap tests come first: SQLite evaluates the terms in this order, and a big
+        # import's won clients are mostly not with a hunter (no scan of their deals).
+        conditions = [c.status == ClientStatus.PROSPECT.value, hunter_holds, has_won]
+    else:
+        conditions = [
             has_won,
             c.status != ClientStatus.LOST.value,
             or_(c.status == ClientStatus.PROSPECT.value, hunter_holds, ~has_account),
-        )
-        .order_by(c.id)
-    )
-    if prospects_only:
-        # What an import of won deals hands off: prospects a hunter is working on.
-        stmt = stmt.where(c.status == ClientStatus.PROSPECT.value, hunter_holds)
+        ]
+    stmt = select(c.id).where(*conditions).order_by(c.id)
     if client_ids is None:
         return list(session.scalars(stmt))
     found: list[int] = []

@@ -57,10 +57,10 @@ def blanks_to_none(column: list[Any]) -> list[Any]:
     ]
 
 
-def _mixes_bool(values: Iterable[Any]) -> bool:
+def mixes_equal_values(column: list[Any]) -> bool:
     """True == 1 == 1.0 in a set: such a column cannot be parsed once per distinct value."""
-    kinds = set(map(type, values))
-    return bool in kinds and bool(kinds & {int, float})
+    kinds = set(map(type, column))
+    return len(kinds & {bool, int, float}) > 1
 
 
 def map_values(
@@ -71,10 +71,10 @@ def map_values(
     Returns the parsed column (None for blanks and failures) and the row indexes and
     messages of the cells parse() refused with a CellValueError.
     """
+    if mixes_equal_values(column):
+        return _map_each(column, parse)
     distinct = set(column)
     distinct.discard(None)
-    if _mixes_bool(distinct):
-        return _map_each(column, parse)
     table: dict[Any, Any] = {None: None}
     failed: dict[Any, str] = {}
     for value in distinct:

@@ -37,7 +37,16 @@ from clientbase.db.tables import (
 )
 from clientbase.errors import BadInputError, ConflictError
 from clientbase.io import readers
-from clientbase.io.columns import KEEP, blanks_to_none, fill, map_values, numbers, texts, transpose
+from clientbase.io.columns import (
+    KEEP,
+    blanks_to_none,
+    fill,
+    map_values,
+    mixes_equal_values,
+    numbers,
+    texts,
+    transpose,
+)
 from clientbase.io.mapping import (
     ENTITIES,
     ID_FIELDS,
@@ -481,19 +490,17 @@ LIST_FIELDS = ("regions", "industries", "product_lines", "channels", "ownerships
 
 def inn_is_valid(inn: str) -> bool:
     """Check digits of a Russian tax id (ИНН): 10 digits for companies, 12 for individuals."""
-    if not inn.isdigit() or len(inn) not in (10, 12):
+    if len(inn) not in (10, 12) or not inn.isascii() or not inn.isdigit():
         return False
-    digits = [int(c) for c in inn]
-
-    def check(weights: Iterable[int], n: int) -> int:
-        return sum(w * d for w, d in zip(weights, digits[:n], strict=False)) % 11 % 10
-
+    d = [c - 48 for c in inn.encode()]
     if len(inn) == 10:
-        return check((2, 4, 10, 3, 5, 9, 4, 6, 8), 9) == digits[9]
-    return (
-        check((7, 2, 4, 10, 3, 5, 9, 4, 6, 8), 10) == digits[10]
-        and check((3, 7, 2, 4, 10, 3, 5, 9, 4, 6, 8), 11) == digits[11]
-    )
+        n10 = 2 * d[0] + 4 * d[1] + 10 * d[2] + 3 * d[3] + 5 * d[4] + 9 * d[5] + 4 * d[6]
+        return (n10 + 6 * d[7] + 8 * d[8]) % 11 % 10 == d[9]
+    n11 = 7 * d[0] + 2 * d[1] + 4 * d[2] + 10 * d[3] + 3 * d[4] + 5 * d[5] + 9 * d[6]
+    n11 += 4 * d[7] + 6 * d[8] + 8 * d[9]
+    n12 = 3 * d[0] + 7 * d[1] + 2 * d[2] + 4 * d[3] + 10 * d[4] + 3 * d[5] + 5 * d[6]
+    n12 += 9 * d[7] + 4 * d[8] + 6 * d[9] + 8 * d[10]
+    return n11 % 11 % 10 == d[10] and n12 % 11 % 10 == d[11]
 
 
 # --- lookups of referenced managers and clients ---------------------------------------
@@ -565,6 +572,15 @@ class _Frame:
         return column if column is not None else [None] * self.size
 
 
+class _Distinct(tuple[Any, ...]):
+    """A combination of cells hashed by identity: never shares a prepared result."""
+
+    __hash__ = object.__hash__
+
+    def __eq__(self, other: object) -> bool:
+        return self is other
+
+
 def _frame(
     table: readers.Table,
     plan: ColumnPlan,
@@ -584,13 +600,16 @@ def _frame(
     fields = profile.reads.get(entity, ())
     if fields and rows:
         present = [f for f in fields if f in cells]
-        combos = (
-            list(zip(*(cells[f] for f in present), strict=False)) if present else [()] * len(rows)
-        )
-        prepared: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+        combos: list[Any] = list(zip(*(cells[f] for f in present), strict=True))
+        if not present:
+            combos = [()] * len(rows)
+        elif any(mixes_equal_values(cells[f]) for f in present):
+            # True == 1 would share one result: such rows are prepared one by one.
+            combos = [_Distinct(c) for c in combos]
         stage_outcomes = mapping.stage_outcomes or None
+        prepared: dict[Any, tuple[Any, ...]] = {}
         for combo in set(combos):
-            record = dict(zip(present, combo, strict=True))
+            record = dict(zip(present, tuple(combo), strict=True))
             profile.prepare(entity, record, stage_outcomes)
             prepared[combo] = tuple(
                 None if is_blank(record.get(f)) else record.get(f) for f in fields
