@@ -433,7 +433,9 @@ def _responses(session: Session, period: Period) -> Any:
         select(func.min(b.started))
         .where(
             b.client_id == a.client_id,
-            b.manager_id == a.manager_id,
+            # `+manager_id` on SQLite: probe the client's `(client_id, started)` range,
+            # never the manager's (hundreds of rows), whatever the statistics say.
+            _scan(session, b.manager_id) == a.manager_id,
             b.started >= a.started,
             b.id != a.id,
             or_(b.direction == "outbound", b.type == "meeting"),
@@ -565,10 +567,11 @@ def book_health(
 
     Two short lists found once: the clients contacted in the window (one pass over the
     window's activities) and the clients with a won deal in the `dormant_days` up to `day`
-    (a range of the deals' covering index). A held client outside the second list is
-    dormant when he had bought before — a first-purchase date before the window, else an
-    earlier won deal (probed for the few clients without such a date); this is
-    `_dormant` (the last purchase up to `day` is older than `dormant_days`), set-based.
+    (a range of the deals' covering index per manager, and the deals without one). A held
+    client outside the second list is dormant when he had bought before — a first-purchase
+    date before the window, else an earlier won deal (probed only for the few clients
+    without such a date). That is the rule of docs/kpi.md (the last purchase up to `day`,
+    else the first-purchase date, is older than `dormant_days`), set-based.
     """
     r, m, c, a, d, d2 = Responsibility, Manager, Client, Activity, Deal, aliased(Deal)
     start = dt.datetime.combine(day - dt.timedelta(days=contact_days), dt.time())
@@ -578,8 +581,11 @@ def book_health(
     contacted = select(a.client_id).where(
         started >= start, started < end, a.completed.is_(True), a.client_id.is_not(None)
     )
-    bought_lately = select(d.client_id).where(
-        d.outcome == "won", d.closed >= cutoff, d.closed <= day
+    won_lately = and_(d.outcome == "won", d.closed >= cutoff, d.closed <= day)
+    # Each manager's range of the covering index, and the deals without a manager.
+    bought_lately = union_all(
+        select(d.client_id).where(d.manager_id.in_(select(m.id)), won_lately),
+        select(d.client_id).where(d.manager_id.is_(None), won_lately),
     )
     bought_earlier = (
         select(d2.id)
@@ -682,8 +688,9 @@ Responses = dict[GroupBy, dict[Any, tuple[int, int, float | None]]]
 
 
 def deal_aggregates(session: Session, period: Period) -> dict[int, Aggregates]:
-    """The deal facts: volume, won, lost, previous and last year's volume, buyers,
-    repeat buyers, retention."""
+    """The deal facts (volume, won, lost, previous and last year's volume, buyers, repeat
+    buyers, retention), new clients, and the activity counts (contacts, tasks) — the half
+    of the work the scorecard reads on a second connection."""
     out: dict[int, Aggregates] = defaultdict(Aggregates)
     facts = deal_facts(session, period, period.previous(), period.same_last_year())
     for mid, f in facts.items():
@@ -692,6 +699,11 @@ def deal_aggregates(session: Session, period: Period) -> dict[int, Aggregates]:
         a.volume_last_year = f.volume_last_year
         a.buyers, a.repeat_buyers = f.buyers, f.repeat_buyers
         a.prev_buyers, a.retained = f.prev_buyers, f.retained
+    for mid, n in new_clients(session, period).items():
+        out[mid].new_clients = n
+    for mid, (contacts, due, on_time) in activity_counts(session, period).items():
+        a = out[mid]
+        a.contacts, a.tasks_due, a.tasks_on_time = contacts, due, on_time
     return dict(out)
 
 
@@ -703,14 +715,9 @@ def other_aggregates(
     contact_days: int = 30,
     dormant_days: int = 60,
 ) -> tuple[dict[int, Aggregates], Responses]:
-    """Every other fact: new clients, activities, responses (all levels), the book on
-    `as_of`, surveys, feedback and plans."""
+    """Every other fact: responses (all levels), the book on `as_of`, surveys, feedback
+    and plans."""
     out: dict[int, Aggregates] = defaultdict(Aggregates)
-    for mid, n in new_clients(session, period).items():
-        out[mid].new_clients = n
-    for mid, (contacts, due, on_time) in activity_counts(session, period).items():
-        a = out[mid]
-        a.contacts, a.tasks_due, a.tasks_on_time = contacts, due, on_time
     responses = response_stats(session, period, ("manager", "team", "role_group", "company"))
     for key, (n, answered, median) in responses["manager"].items():
         a = out[int(key)]
