@@ -205,3 +205,23 @@ def test_the_progress_callback_reaches_the_total_and_never_goes_back(
     assert len(seen) > 3
     assert seen[-1] == (3000, 3000)
     assert [d for d, _ in seen] == sorted(d for d, _ in seen)
+
+
+def test_the_progress_of_a_re_import_with_a_few_new_rows_never_goes_back(
+    engine: Engine, tmp_path: Path
+) -> None:
+    rows: list[list[object]] = [["client_id", "name", "owner"]]
+    rows += [[f"C{i}", f"Клиент {i}", ""] for i in range(3000)]
+    assert import_file(engine=engine, entity="clients", path=_csv(tmp_path / "a.csv", rows)).ok
+    rows += [[f"N{i}", f"Новый {i}", ""] for i in range(40)]
+    seen: list[tuple[int, int]] = []
+    report = import_file(
+        engine=engine,
+        entity="clients",
+        path=_csv(tmp_path / "b.csv", rows),
+        progress=lambda done, total: seen.append((done, total)),
+    )
+    assert (report.inserted, report.unchanged) == (40, 3000)
+    assert seen[-1] == (3040, 3040)
+    assert {total for _, total in seen} == {3040}
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen)

@@ -649,6 +649,7 @@ class _Importer:
         # into the report by row, then in the order the checks ran.
         self.failures: list[tuple[int, int, str, str, str | None]] = []
         self._check = 0
+        self._ticked = 0
 
     # -- lookups
     @property
@@ -821,7 +822,8 @@ class _Importer:
             self._report_failures()
             return
         if self.progress is not None:
-            self.progress(frame.size // 2, frame.size)  # checking is the first half
+            self._ticked = frame.size // 2
+            self.progress(self._ticked, frame.size)  # checking is the first half
         if entity == "deals":
             self.won_clients = {
                 c for c, o in zip(values["client_id"], values["outcome"], strict=True) if o == "won"
@@ -1178,9 +1180,18 @@ class _Importer:
 
     # -- writing
     def _tick(self, done: int, total: int) -> None:
-        """Progress of writing: the second half of the bar."""
-        if self.progress is not None and total:
-            self.progress((total + done) // 2, total)
+        """Progress of writing `done` of `total`: the second half of the file's bar.
+
+        Several writes (rows, owners, history) each count from zero; the bar never goes
+        back and moves in steps of at least PROGRESS_STEP rows.
+        """
+        if self.progress is None or not total:
+            return
+        rows = self.frame.size or total
+        value = max(self._ticked, rows // 2 + (rows - rows // 2) * min(done, total) // total)
+        if value - self._ticked >= PROGRESS_STEP or (done >= total and value > self._ticked):
+            self._ticked = value
+            self.progress(value, rows)
 
     def _upsert(
         self,
