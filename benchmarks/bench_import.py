@@ -17,6 +17,7 @@ import argparse
 import csv
 import json
 import random
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -29,7 +30,42 @@ CHILD = r"""
 import json, resource, sys, time
 from pathlib import Path
 kind, path, db, entity = sys.argv[1:5]
-if kind == "pandas":
+if kind == "floor":
+    # SQLite alone: the same number of deal rows generated inside SQLite by one
+    # INSERT … SELECT (no Python per row, no parsing), with the import's settings.
+    import sqlite3
+    count = int(entity)
+    con = sqlite3.connect(db, isolation_level=None)
+    for pragma in ("foreign_keys = ON", "journal_mode = WAL", "synchronous = FULL",
+                   "cache_size = -262144"):
+        con.execute(f"PRAGMA {pragma}")
+    low, high = con.execute("SELECT min(id), max(id) FROM clients").fetchone()
+    managers = con.execute("SELECT max(id) FROM managers").fetchone()[0]
+    indexes = con.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'deals' "
+        "AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%'"
+    ).fetchall()
+    started = time.perf_counter()
+    con.execute("BEGIN IMMEDIATE")
+    for name, _ in indexes:
+        con.execute(f"DROP INDEX {name}")
+    con.execute(
+        "WITH RECURSIVE s(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM s WHERE i < ?) "
+        "INSERT INTO deals (client_id, manager_id, amount, currency, created, closed, outcome, "
+        "stage, product_line, source, external_id) "
+        "SELECT i * 7919 % (? - ? + 1) + ?, i % ? + 1, (i % 9999 + 1) * 100.0, 'RUB', "
+        "'2026-02-' || printf('%02d', i % 27 + 1), "
+        "CASE WHEN i % 5 < 2 THEN '2026-03-' || printf('%02d', i % 27 + 1) END, "
+        "CASE i % 5 WHEN 0 THEN 'won' WHEN 1 THEN 'lost' ELSE 'open' END, "
+        "'Переговоры', NULL, 'floor', 'D' || i FROM s",
+        (count - 1, high, low, low, managers),
+    )
+    for _, sql in indexes:
+        con.execute(sql)
+    con.execute("COMMIT")
+    rows = count
+    extra = {}
+elif kind == "pandas":
     import pandas as pd
     started = time.perf_counter()
     if path.endswith(".xlsx"):
@@ -182,8 +218,14 @@ def main() -> None:
             "| of which write + commit s | ours peak MiB | ratio | write alone / pandas |"
         )
         print("|---|---|---|---|---|---|---|---|---|---|")
+        results = []
+        floor_db = work / "bench-floor.db"
         for path, entity in ((clients, "clients"), (deals, "deals")):
             base = measure("pandas", path, db, entity)
+            if entity == "deals":
+                shutil.copy(db, floor_db)
+                floor = measure("floor", path, floor_db, str(args.deals))
+                floor_db.unlink()
             ours = measure("ours", path, db, entity)
             ratio = ours["seconds"] / base["seconds"]
             written = ours["seconds"] - ours["checked_s"]
@@ -193,6 +235,15 @@ def main() -> None:
                 f"{written:.2f} | {ours['peak_mib']:.0f} | {ratio:.1f}× (target ≤ 3×) | "
                 f"{written / base['seconds']:.1f}× |".replace(",", " ")
             )
+            results.append((entity, base))
+        deals_base = dict(results)["deals"]["seconds"]
+        count = f"{args.deals:,}".replace(",", " ")
+        print(
+            f"\nSQLite alone, {count} deal rows made by one INSERT … SELECT inside SQLite "
+            f"(same schema, constraints and index rebuilds, no Python per row): "
+            f"{floor['seconds']:.2f} s = {floor['seconds'] / deals_base:.1f}× pandas' read of "
+            "the deals file"
+        )
 
 
 if __name__ == "__main__":
