@@ -196,43 +196,25 @@ def import_file(
     with _no_gc_pauses():
         table = _load_table(path, source)
         report = ImportReport(file=table.file, entity=entity, source=source, dry_run=dry_run)
-        return _import_guarded(
-            engine, entity, table, report, profile, source, mapping or ImportMapping(), dry_run,
-            today, progress,
-        )  # fmt: skip
-
-
-def _import_guarded(
-    engine: Engine,
-    entity: str,
-    table: readers.Table,
-    report: ImportReport,
-    profile: Profile,
-    source: str,
-    mapping: ImportMapping,
-    dry_run: bool,
-    today: dt.date | None,
-    progress: ProgressCallback | None,
-) -> ImportReport:
-    """`_import_table` with database refusals turned into the user's errors."""
-    try:
-        return _import_table(
-            engine, entity, table, report, profile, source, mapping, dry_run, today, progress
-        )
-    except IntegrityError as exc:
-        if _is_unique_violation(exc):
-            raise _conflict(table.file) from exc
-        raise BadInputError(
-            f"{table.file}: база данных отклонила данные: {str(exc.orig).splitlines()[0]}"
-        ) from exc
-    except OperationalError as exc:
-        if _is_busy(exc):
-            raise _conflict(table.file) from exc
-        raise
-    except DBAPIError as exc:
-        if _is_busy(exc):
-            raise _conflict(table.file) from exc
-        raise
+        mapping = mapping or ImportMapping()
+        try:
+            return _import_table(
+                engine, entity, table, report, profile, source, mapping, dry_run, today, progress
+            )
+        except IntegrityError as exc:
+            if _is_unique_violation(exc):
+                raise _conflict(table.file) from exc
+            raise BadInputError(
+                f"{table.file}: база данных отклонила данные: {str(exc.orig).splitlines()[0]}"
+            ) from exc
+        except OperationalError as exc:
+            if _is_busy(exc):
+                raise _conflict(table.file) from exc
+            raise
+        except DBAPIError as exc:
+            if _is_busy(exc):
+                raise _conflict(table.file) from exc
+            raise
 
 
 @contextmanager
