@@ -13,13 +13,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import xlsxwriter
-from xlsxwriter.format import Format
-from xlsxwriter.worksheet import Worksheet
-
 from clientbase.core.credit import ROLE_NAMES_RU
-from clientbase.errors import BadInputError
-from clientbase.io.writers import escape_formula
+from clientbase.io.xlsx_book import Book
 from clientbase.services.bonus import DealCredit, Statement, WhatIf
 from clientbase.services.kpi import GROUP_NAMES_RU
 
@@ -32,9 +27,9 @@ LINE_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("month", "Месяц", "text"),
     ("code", "Код строки", "text"),
     ("title", "Строка", "text"),
-    ("base", "База", "num"),
+    ("base", "База", "rate"),
     ("base_unit", "Ед. базы", "text"),
-    ("rate", "Ставка", "num"),
+    ("rate", "Ставка", "rate"),
     ("threshold", "Порог", "text"),
     ("amount", "Сумма", "money"),
 )
@@ -60,7 +55,7 @@ DEAL_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("responsible_id", "Ответственный за сделку", "int"),
     ("manager_id", "Кому зачтено", "int"),
     ("role", "Роль", "text"),
-    ("percent", "Доля, %", "num"),
+    ("percent", "Доля, %", "rate"),
     ("credited", "Зачтено", "money"),
     ("reason", "Основание", "text"),
 )
@@ -147,73 +142,16 @@ def deal_records(credits: Sequence[DealCredit]) -> list[dict[str, Any]]:
     ]
 
 
-class _Book:
-    def __init__(self, path: Path) -> None:
-        self.wb = xlsxwriter.Workbook(
-            str(path), {"strings_to_formulas": False, "strings_to_urls": False}
-        )
-        wb = self.wb
-        self.fmt: dict[str, Format] = {
-            "head": wb.add_format(
-                {"bold": True, "bg_color": "#DCE6F1", "border": 1, "text_wrap": True}
-            ),
-            "bold": wb.add_format({"bold": True}),
-            "money": wb.add_format({"num_format": "#,##0.00"}),
-            "bold_money": wb.add_format({"num_format": "#,##0.00", "bold": True}),
-            "int": wb.add_format({"num_format": "0"}),
-            "pct": wb.add_format({"num_format": "0.0%"}),
-            "num": wb.add_format({"num_format": "0.####"}),
-            "text": wb.add_format({}),
-        }
-
-    def table(
-        self,
-        name: str,
-        columns: Sequence[tuple[str, str, str]],
-        records: Sequence[dict[str, Any]],
-    ) -> Worksheet:
-        ws = self.wb.add_worksheet(name)
-        ws.set_landscape()
-        ws.set_paper(9)
-        ws.fit_to_pages(1, 0)
-        ws.repeat_rows(0)
-        for c, (_, title, kind) in enumerate(columns):
-            ws.write_string(0, c, escape_formula(title), self.fmt["head"])
-            ws.set_column(c, c, 34 if kind == "text" else 14)
-        for r, rec in enumerate(records, start=1):
-            total = rec.get("code") == "total"
-            for c, (key, _, kind) in enumerate(columns):
-                self.cell(ws, r, c, rec.get(key), kind, bold=total)
-        ws.freeze_panes(1, 0)
-        ws.autofilter(0, 0, max(len(records), 1), len(columns) - 1)
-        return ws
-
-    def cell(
-        self, ws: Worksheet, r: int, c: int, value: Any, kind: str, *, bold: bool = False
-    ) -> None:
-        if value is None:
-            ws.write_blank(r, c, None)
-        elif isinstance(value, str):
-            ws.write_string(r, c, escape_formula(value), self.fmt["bold"] if bold else None)
-        elif isinstance(value, int | float) and not isinstance(value, bool):
-            fmt = "bold_money" if bold and kind == "money" else kind
-            ws.write_number(r, c, value, self.fmt.get(fmt, self.fmt["text"]))
-        else:
-            ws.write_string(r, c, escape_formula(str(value)))
-
-    def close(self, path: Path) -> None:
-        try:
-            self.wb.close()
-        except OSError as exc:
-            raise BadInputError(f"Не удалось записать файл {path}: {exc.strerror}.") from exc
+def _is_total(record: dict[str, Any]) -> bool:
+    return bool(record.get("code") == "total")
 
 
 def write_statement(path: Path, st: Statement, credits: Sequence[DealCredit]) -> None:
     """Write the statement workbook (summary, lines, deal shares, reconciliation)."""
-    book = _Book(path)
-    book.table("Итоги", SUMMARY_COLUMNS, summary_records(st))
-    book.table("Ведомость", LINE_COLUMNS, line_records(st))
-    book.table("Зачёт сделок", DEAL_COLUMNS, deal_records(credits))
+    book = Book(path, text_width=34, number_width=14)
+    book.table(book.sheet("Итоги"), SUMMARY_COLUMNS, summary_records(st), bold=_is_total)
+    book.table(book.sheet("Ведомость"), LINE_COLUMNS, line_records(st), bold=_is_total)
+    book.table(book.sheet("Зачёт сделок"), DEAL_COLUMNS, deal_records(credits), bold=_is_total)
     ws = book.wb.add_worksheet("Сверка")
     ws.set_column(0, 0, 60)
     ws.set_column(1, 1, 18)
@@ -227,7 +165,7 @@ def write_statement(path: Path, st: Statement, credits: Sequence[DealCredit]) ->
     for r, (label, value) in enumerate(rows):
         ws.write_string(r, 0, label, book.fmt["bold"])
         book.cell(ws, r, 1, value, "money")
-    book.close(path)
+    book.close()
 
 
 WHAT_IF_COLUMNS: tuple[tuple[str, str, str], ...] = (
@@ -261,7 +199,7 @@ def what_if_records(w: WhatIf) -> list[dict[str, Any]]:
 
 def write_what_if(path: Path, w: WhatIf) -> None:
     """Write the what-if comparison as a one-sheet workbook with a total row."""
-    book = _Book(path)
+    book = Book(path, text_width=34, number_width=14)
     records = what_if_records(w)
     records.append(
         {
@@ -272,5 +210,5 @@ def write_what_if(path: Path, w: WhatIf) -> None:
             "difference": w.difference,
         }
     )
-    book.table("Что если", WHAT_IF_COLUMNS, records)
-    book.close(path)
+    book.table(book.sheet("Что если"), WHAT_IF_COLUMNS, records, bold=_is_total)
+    book.close()

@@ -13,13 +13,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import xlsxwriter
-from xlsxwriter.format import Format
-from xlsxwriter.worksheet import Worksheet
-
 from clientbase.core.kpi import KPI_BY_CODE
-from clientbase.errors import BadInputError
 from clientbase.io.writers import escape_formula
+from clientbase.io.xlsx_book import Book
 from clientbase.services.kpi import (
     GROUP_NAMES_RU,
     Comparison,
@@ -104,69 +100,7 @@ def scorecard_record(row: ScorecardRow) -> dict[str, Any]:
     return out
 
 
-class _Book:
-    """A workbook with the shared formats."""
-
-    def __init__(self, path: Path) -> None:
-        self.wb = xlsxwriter.Workbook(
-            str(path), {"strings_to_formulas": False, "strings_to_urls": False}
-        )
-        wb = self.wb
-        self.fmt: dict[str, Format] = {
-            "head": wb.add_format(
-                {"bold": True, "bg_color": "#DCE6F1", "border": 1, "text_wrap": True}
-            ),
-            "title": wb.add_format({"bold": True, "font_size": 13}),
-            "money": wb.add_format({"num_format": "#,##0.00"}),
-            "int": wb.add_format({"num_format": "0"}),
-            "pct": wb.add_format({"num_format": "0.0%"}),
-            "num": wb.add_format({"num_format": "0.0"}),
-            "score": wb.add_format({"num_format": "0.0"}),
-            "text": wb.add_format({}),
-        }
-
-    def sheet(self, name: str, *, pages_wide: int = 1) -> Worksheet:
-        """A landscape A4 sheet that prints one (or `pages_wide`) page(s) wide, charts included."""
-        ws = self.wb.add_worksheet(name)
-        ws.set_landscape()
-        ws.set_paper(9)
-        ws.fit_to_pages(pages_wide, 0)
-        ws.repeat_rows(0)
-        return ws
-
-    def cell(self, ws: Worksheet, r: int, c: int, value: Any, kind: str = "text") -> None:
-        """Write a number with its format, text made safe, None as an empty cell."""
-        if value is None:
-            ws.write_blank(r, c, None)
-        elif isinstance(value, str):
-            ws.write_string(r, c, escape_formula(value))
-        elif isinstance(value, bool):
-            ws.write_boolean(r, c, value)
-        else:
-            ws.write_number(r, c, float(value), self.fmt.get(kind, self.fmt["text"]))
-
-    def table(
-        self,
-        ws: Worksheet,
-        columns: Sequence[tuple[str, str, str]],
-        records: Sequence[dict[str, Any]],
-        *,
-        first_row: int = 0,
-    ) -> int:
-        """Write a header and the records; return the index of the last data row."""
-        for c, (_, title, kind) in enumerate(columns):
-            ws.write_string(first_row, c, title, self.fmt["head"])
-            ws.set_column(c, c, 28 if kind == "text" else 15)
-        for r, rec in enumerate(records, start=first_row + 1):
-            for c, (key, _, kind) in enumerate(columns):
-                self.cell(ws, r, c, rec.get(key), kind)
-        ws.freeze_panes(first_row + 1, 0)
-        if records:
-            ws.autofilter(first_row, 0, first_row + len(records), len(columns) - 1)
-        return first_row + len(records)
-
-
-def _sheet_scorecard(book: _Book, card: Scorecard) -> None:
+def _sheet_scorecard(book: Book, card: Scorecard) -> None:
     ws = book.sheet("Показатели", pages_wide=2)
     records = [scorecard_record(r) for r in card.rows]
     # The same columns as the CSV (SPEC §10), so a script reads either file the same way;
@@ -181,7 +115,7 @@ def _sheet_scorecard(book: _Book, card: Scorecard) -> None:
         ws.conditional_format(1, col, last, col, {"type": "3_color_scale"})
 
 
-def _sheet_leaderboard(book: _Book, card: Scorecard) -> None:
+def _sheet_leaderboard(book: Book, card: Scorecard) -> None:
     ws = book.sheet("Рейтинг")
     cols = (
         ("rank_overall", "Место", "int"),
@@ -217,7 +151,7 @@ def _sheet_leaderboard(book: _Book, card: Scorecard) -> None:
         ws.insert_chart(1, len(cols) + 1, chart)
 
 
-def _sheet_plan(book: _Book, card: Scorecard) -> None:
+def _sheet_plan(book: Book, card: Scorecard) -> None:
     ws = book.sheet("План-факт")
     cols = (
         ("manager_id", "ID", "int"),
@@ -275,7 +209,7 @@ def _sheet_plan(book: _Book, card: Scorecard) -> None:
         ws.insert_chart(1, len(cols) + 1, chart)
 
 
-def _sheet_trends(book: _Book, trend: Trend, *, chart_managers: int = 8) -> None:
+def _sheet_trends(book: Book, trend: Trend, *, chart_managers: int = 8) -> None:
     ws = book.sheet("Динамика")
     mids = sorted(trend.managers, key=lambda m: -sum(trend.managers[m]))
     ws.write_string(0, 0, "Месяц", book.fmt["head"])
@@ -362,7 +296,7 @@ def group_record(g: GroupRow) -> dict[str, Any]:
     return rec
 
 
-def _sheet_groups(book: _Book, card: Scorecard) -> None:
+def _sheet_groups(book: Book, card: Scorecard) -> None:
     ws = book.sheet("Команды")
     groups = [*card.teams, *card.role_groups, card.company]
     last = book.table(ws, GROUP_COLUMNS, [group_record(g) for g in groups])
@@ -388,7 +322,7 @@ def _sheet_groups(book: _Book, card: Scorecard) -> None:
 UNIT_FORMAT = {"money": "money", "share": "pct", "count": "int"}
 
 
-def _sheet_comparison(book: _Book, comparison: Comparison) -> None:
+def _sheet_comparison(book: Book, comparison: Comparison) -> None:
     ws = book.sheet("Сравнение")
     heads = (
         ("Уровень", 14),
@@ -446,7 +380,7 @@ def _sheet_comparison(book: _Book, comparison: Comparison) -> None:
         ws.insert_chart(1, left, chart)
 
 
-def _sheet_funnel(book: _Book, stages: Sequence[FunnelStage], period: str) -> None:
+def _sheet_funnel(book: Book, stages: Sequence[FunnelStage], period: str) -> None:
     ws = book.sheet("Воронка")
     cols = (("name", "Этап", "text"), ("count", "Количество", "int"))
     last = book.table(ws, cols, [{"name": s.name, "count": s.count} for s in stages])
@@ -467,10 +401,9 @@ def _sheet_funnel(book: _Book, stages: Sequence[FunnelStage], period: str) -> No
         ws.insert_chart(1, 3, chart)
 
 
-def _sheet_seasonality(book: _Book, months: Sequence[SeasonMonth]) -> None:
+def _sheet_seasonality(book: Book, months: Sequence[SeasonMonth]) -> None:
     ws = book.sheet("Сезонность")
     cols = (("name", "Месяц", "text"), ("index", "Индекс сезонности", "num2"))
-    book.fmt["num2"] = book.wb.add_format({"num_format": "0.00"})
     last = book.table(ws, cols, [{"name": m.name, "index": m.index} for m in months])
     if months:
         chart = book.wb.add_chart({"type": "column"})
@@ -487,7 +420,7 @@ def _sheet_seasonality(book: _Book, months: Sequence[SeasonMonth]) -> None:
         ws.insert_chart(1, 3, chart)
 
 
-def _sheet_weights(book: _Book, card: Scorecard) -> None:
+def _sheet_weights(book: Book, card: Scorecard) -> None:
     ws = book.sheet("Веса")
     groups = sorted(card.weights)
     ws.write_string(0, 0, "Показатель", book.fmt["head"])
@@ -511,7 +444,7 @@ def write_workbook(
     comparison: Comparison | None = None,
 ) -> None:
     """Write the KPI workbook to `path`."""
-    book = _Book(path)
+    book = Book(path)
     _sheet_scorecard(book, card)
     _sheet_leaderboard(book, card)
     _sheet_plan(book, card)
@@ -522,7 +455,4 @@ def write_workbook(
     _sheet_funnel(book, funnel, card.period)
     _sheet_seasonality(book, seasonality)
     _sheet_weights(book, card)
-    try:
-        book.wb.close()
-    except (OSError, xlsxwriter.exceptions.FileCreateError) as exc:
-        raise BadInputError(f"Не удалось записать файл {path}: {exc}.") from exc
+    book.close()
