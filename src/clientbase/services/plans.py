@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import Engine, and_, select, update
+from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
 from clientbase.core.capacity import Drivers, client_capacity
@@ -28,6 +28,7 @@ from clientbase.core.types import (
     Tier,
 )
 from clientbase.db import tables as t
+from clientbase.db import teams_repository as teams_repo
 from clientbase.db.uow import UnitOfWork
 from clientbase.errors import BadInputError, ConflictError, InfeasibleError, NotFoundError
 from clientbase.planning.schemas import (
@@ -369,34 +370,18 @@ def apply_plan(
             before = owners.get(cid)
             if after is None or after == before:
                 continue
-            client_id, new_id = int(cid), int(after)
-            session.execute(
-                update(t.Responsibility)
-                .where(
-                    t.Responsibility.client_id == client_id,
-                    t.Responsibility.role == role,
-                    t.Responsibility.until.is_(None),
-                )
-                .values(until=today)
-            )
-            session.add(
-                t.Responsibility(
-                    client_id=client_id, role=role, manager_id=new_id, since=today, reason=reason
-                )
-            )
-            session.add(
-                t.ChangeHistory(
-                    entity="client",
-                    entity_id=client_id,
-                    field=f"responsible:{role}",
-                    old_value=before,
-                    new_value=after,
-                    reason=reason,
-                    actor=actor,
-                )
+            # Close the old responsibility, open the new one, write the history; open deals
+            # and activities follow the client (one history row says how many).
+            teams_repo.transfer(
+                session,
+                client_id=int(cid),
+                role=role,
+                manager_id=int(after),
+                today=today,
+                reason=reason,
+                actor=actor,
             )
             if before is not None:
-                _cascade(session, client_id, int(before), new_id, reason=reason, actor=actor)
                 moved += 1
             else:
                 assigned += 1
@@ -414,48 +399,6 @@ def apply_plan(
 
 def _utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
-
-
-def _cascade(
-    session: Session, client_id: int, old: int, new: int, *, reason: str, actor: str
-) -> None:
-    """Open deals and open activities follow the client to the new manager (SPEC §5).
-
-    One history row per client says how many of each followed, so that the move can be
-    audited without a row per deal.
-    """
-    deals = session.execute(
-        update(t.Deal)
-        .where(
-            and_(t.Deal.client_id == client_id, t.Deal.manager_id == old, t.Deal.outcome == "open")
-        )
-        .values(manager_id=new)
-    )
-    activities = session.execute(
-        update(t.Activity)
-        .where(
-            and_(
-                t.Activity.client_id == client_id,
-                t.Activity.manager_id == old,
-                t.Activity.completed.is_(False),
-            )
-        )
-        .values(manager_id=new)
-    )
-    n_deals = deals.rowcount  # type: ignore[attr-defined]
-    n_activities = activities.rowcount  # type: ignore[attr-defined]
-    if n_deals or n_activities:
-        session.add(
-            t.ChangeHistory(
-                entity="client",
-                entity_id=client_id,
-                field="open_work",
-                old_value=str(old),
-                new_value=f"{new}: deals {n_deals}, activities {n_activities}",
-                reason=reason,
-                actor=actor,
-            )
-        )
 
 
 _STATUS_RU = {"draft": "черновик", "applied": "применён", "discarded": "отклонён"}
