@@ -463,8 +463,8 @@ def response_stats(
 ) -> dict[GroupBy, dict[Any, tuple[int, int, float | None]]]:
     """level → group key → (inbound requests, answered, median minutes to the first answer).
 
-    One statement: the requests are found once (a CTE), then every group of every level is
-    counted and its median taken with window functions over the answered requests.
+    One statement: the requests are found once (a CTE), then for each level its groups are
+    counted and their medians taken with one window partitioned by the level's own key.
     """
     bind = _bind(session)
     req = _responses(session, period).cte("req")
@@ -480,43 +480,39 @@ def response_stats(
         .select_from(req.join(m, m.id == req.c.manager_id))
         .cte("keyed")
     )
-    columns: dict[str, Any] = {
-        "manager": func.cast(keyed.c.manager_id, String),
+    keys: dict[str, Any] = {
+        "manager": keyed.c.manager_id,
         "team": keyed.c.team,
         "role_group": keyed.c.role_group,
-        "company": literal("company"),
+        "company": None,  # one group: everybody
     }
-    base = union_all(
-        *[
-            select(
-                literal(level).label("level"),
-                columns[level].label("g"),
-                keyed.c.answered_at,
-                keyed.c.mins,
-            )
-            for level in levels
+    # The answered requests first, by minutes, so the median's ranks are 1…answered.
+    order = (case((keyed.c.mins.is_(None), 1), else_=0), keyed.c.mins)
+    parts = []
+    for level in levels:
+        key = keys[level]
+        columns = [
+            keyed.c.answered_at,
+            keyed.c.mins,
+            func.row_number().over(partition_by=key, order_by=order).label("rn"),
+            func.count(keyed.c.mins).over(partition_by=key).label("k"),
         ]
-    ).subquery("base")
+        if key is not None:
+            columns.append(func.cast(key, String).label("g"))
+        rk = select(*columns).subquery(f"ranked_{level}").c
+        middle = and_(rk.mins.is_not(None), or_(rk.rn == (rk.k + 1) // 2, rk.rn == (rk.k + 2) // 2))
+        part = select(
+            literal(level).label("level"),
+            literal("company").label("g") if key is None else rk.g,
+            func.count(),
+            func.count(rk.answered_at),
+            func.avg(case((middle, rk.mins))),
+        )
+        parts.append(part if key is None else part.group_by(rk.g))
     out: dict[GroupBy, dict[Any, tuple[int, int, float | None]]] = {lv: {} for lv in levels}
-    part = (base.c.level, base.c.g)
-    unanswered = case((base.c.answered_at.is_(None), 1), else_=0)
-    ranked = select(
-        base.c.level,
-        base.c.g,
-        base.c.mins,
-        func.count().over(partition_by=part).label("n"),
-        func.count(base.c.answered_at).over(partition_by=part).label("answered"),
-        # the answered requests first, by minutes (so the median's ranks are 1…answered)
-        func.row_number().over(partition_by=part, order_by=(unanswered, base.c.mins)).label("rn"),
-    ).subquery("ranked")
-    rk = ranked.c
-    middle = and_(
-        rk.mins.is_not(None), or_(rk.rn == (rk.answered + 1) // 2, rk.rn == (rk.answered + 2) // 2)
-    )
-    q = select(
-        rk.level, rk.g, func.max(rk.n), func.max(rk.answered), func.avg(case((middle, rk.mins)))
-    ).group_by(rk.level, rk.g)
-    for level, g, n, answered, med in session.execute(q):
+    for level, g, n, answered, med in session.execute(union_all(*parts)):
+        if not n:
+            continue  # no request at all (the company's line is there even then)
         key = int(g) if level == "manager" else g
         median = None if med is None else round(float(med), 1)
         out[level][key] = (int(n), int(answered), median)
