@@ -8,13 +8,17 @@ Per independent component (decompose.py):
 1. start: min-cost max-flow (start.py) serves the most clients at the least move cost;
 2. if the flow cannot serve everybody (hours, tier weights, a move limit), CP-SAT decides
    exactly how many can be served (phase 1 of `solve_exact`);
-3. proof: the LP relaxation over client classes (relaxation.py, GLOP) gives the proven
-   lower bound on imbalance that `gap` is measured against, and the level each peer group
+3. proof: the LP relaxation over client classes (relaxation.py, GLOP) and the Hall-type
+   structural bound (bounds.py) give the proven lower bound on imbalance that `gap` is
+   measured against (the larger of the two); the LP also gives the level each peer group
    can meet at;
 4. balance: local search by moves and swaps (objectives/local_search.py) aimed at those
    levels, in rounds; with owners, new moves away from an owner carry a price and are
    allowed only while the balance is outside the tolerance band, then moves that balance
-   does not need are handed back (ADR 0021).
+   does not need are handed back (ADR 0021);
+5. exact pass: the real ratios, below the model's resolution (objectives/equalise.py):
+   pairs, min-cost-flow diffusion, deepening; with owners a new move there must lower the
+   largest spread by EXACT_MOVE_PRICE × balance_tolerance (ADR 0022).
 
 `solve_exact` also holds the full three-phase CP-SAT model (one 0/1 variable per candidate
 pair); ADR 0002 records why it is not the main path for balance.
@@ -64,8 +68,8 @@ SEARCH_SHARE = 0.9
 MOVE_PRICE = 12.0
 LOW_MOVE_PRICE = 2.0
 FIRST_PASS_SHARE = 0.6
-# With owners: the share of the work kept for the exact pass, and the price of a new move
-# there (the largest spread must fall by this many balance_tolerance per move).
+# The share of the work kept for the exact pass, and, with owners, the price of a new
+# move there (the largest spread must fall by this many balance_tolerance per move).
 EXACT_SHARE = 0.25
 EXACT_MOVE_PRICE = 0.2
 # Without owners, Φ hands over to the exact pass once within this many balance steps.
@@ -374,8 +378,9 @@ def solve_component(sub: SubProblem, budget: Budget) -> SubResult:
     # within that. Clients without an owner (new ones, those of leaving managers) move
     # freely throughout. Once inside the band no new move is taken.
     price = MOVE_PRICE * settings.balance_tolerance if has_owners else 0.0
-    # With owners, part of the work is kept for the exact pass (Φ could spend it all).
-    reserve = int(work * EXACT_SHARE) if has_owners else 0
+    # Part of the work is kept for the exact pass: Φ spends all it gets when it cannot
+    # reach its aim (e.g. a manager full on hours that only exact swaps can lift).
+    reserve = int(work * EXACT_SHARE)
     work -= reserve
     work -= _balance(
         sub,
@@ -430,6 +435,21 @@ def solve_component(sub: SubProblem, budget: Budget) -> SubResult:
             deadline=stop_at,
             move_price=EXACT_MOVE_PRICE * settings.balance_tolerance,
         )
+    fine = bound + settings.balance_step / 2
+    if not has_owners and work > 0 and _spread_of(sub, assignment) > fine:
+        # The exact pass got stuck above the resolution Φ used to aim for: give Φ the rest
+        # of its way (its landscape differs), then the exact pass once more.
+        work -= _balance(
+            sub,
+            assignment,
+            _levels_now(sub, assignment),
+            allow_new_moves=True,
+            work=work,
+            good_enough=fine,
+            deadline=stop_at,
+        )
+        if work > 0:
+            work -= equalise.equalise(sub, assignment, work=work, floor=bound, deadline=stop_at)
     gap = _spread_of(sub, assignment) - bound
     proven = proven_served and not has_owners and gap <= settings.balance_step
     return SubResult(assignment, proven, bound, det_used, method)

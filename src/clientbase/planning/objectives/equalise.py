@@ -288,23 +288,50 @@ def equalise(
         return sorted({round(s, 6) for s in out if s > 0})
 
     def options(src: int, dst: int, size: float, limit: int) -> list[tuple[list[Change], float]]:
-        """The `limit` moves or swaps from src to dst whose shift is nearest to `size`."""
+        """The `limit` feasible moves or swaps from src to dst whose shift is nearest to `size`.
+
+        Feasible in clients and hours: a manager full on hours (a book of long VIP
+        relationships) can only swap for a client of no more hours, so the scan goes on
+        past the nearest sizes until it finds such ones (at most SCAN entries a side).
+        """
         nonlocal spent
         mine = shared(src, dst)
         if not mine or size <= 0:
             return []
         theirs = shared(dst, src)
         found: list[tuple[float, list[Change], float]] = []
-        for i in near(mine, size):
-            p, c = mine[i]
-            found.append((abs(p - size), [(c, src, dst)], p))
+        at = bisect.bisect_left(mine, (size, -1))
+        for step, stop in ((-1, -1), (1, len(mine))):
+            i = at - 1 if step < 0 else at
+            taken = scanned = 0
+            while i != stop and taken < WINDOW and scanned < SCAN:
+                p, c = mine[i]
+                if fits(dst, weight_of[c], hours_of[c]):
+                    found.append((abs(p - size), [(c, src, dst)], p))
+                    taken += 1
+                scanned += 1
+                i += step
+            spent += scanned
         spent += len(mine)
         for p, c in mine:
+            wc, hc = weight_of[c], hours_of[c]
             at = bisect.bisect_left(theirs, (p - size, -1))
-            for j in (at - 1, at):
-                if 0 <= j < len(theirs) and theirs[j][0] < p:
+            for step, stop in ((-1, -1), (1, len(theirs))):
+                j = at - 1 if step < 0 else at
+                scanned = 0
+                while j != stop and scanned < SCAN:
                     q, d = theirs[j]
-                    found.append((abs(p - q - size), [(c, src, dst), (d, dst, src)], p - q))
+                    scanned += 1
+                    if q >= p:
+                        break
+                    wd, hd = weight_of[d], hours_of[d]
+                    if fits(dst, wc - wd, hc - hd) and fits(src, wd - wc, hd - hc):
+                        found.append((abs(p - q - size), [(c, src, dst), (d, dst, src)], p - q))
+                        break
+                    j += step
+                # The first entry a side is the plain nearest-size search; further ones
+                # (skipping clients of more hours than room) count as extra work.
+                spent += max(0, scanned - 1)
         found.sort(key=lambda o: (o[0], o[1]))
         return [(changes, shift) for _, changes, shift in found[:limit]]
 
