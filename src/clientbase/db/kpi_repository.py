@@ -685,8 +685,8 @@ Responses = dict[GroupBy, dict[Any, tuple[int, int, float | None]]]
 
 def deal_aggregates(session: Session, period: Period) -> dict[int, Aggregates]:
     """The deal facts (volume, won, lost, previous and last year's volume, buyers, repeat
-    buyers, retention), new clients, and the activity counts (contacts, tasks) — the half
-    of the work the scorecard reads on a second connection."""
+    buyers, retention) and new clients — the half of the work the scorecard reads on a
+    second connection."""
     out: dict[int, Aggregates] = defaultdict(Aggregates)
     facts = deal_facts(session, period, period.previous(), period.same_last_year())
     for mid, f in facts.items():
@@ -697,9 +697,6 @@ def deal_aggregates(session: Session, period: Period) -> dict[int, Aggregates]:
         a.prev_buyers, a.retained = f.prev_buyers, f.retained
     for mid, n in new_clients(session, period).items():
         out[mid].new_clients = n
-    for mid, (contacts, due, on_time) in activity_counts(session, period).items():
-        a = out[mid]
-        a.contacts, a.tasks_due, a.tasks_on_time = contacts, due, on_time
     return dict(out)
 
 
@@ -711,9 +708,12 @@ def other_aggregates(
     contact_days: int = 30,
     dormant_days: int = 60,
 ) -> tuple[dict[int, Aggregates], Responses]:
-    """Every other fact: responses (all levels), the book on `as_of`, surveys, feedback
-    and plans."""
+    """Every other fact: activity counts, responses (all levels), the book on `as_of`,
+    surveys, feedback and plans."""
     out: dict[int, Aggregates] = defaultdict(Aggregates)
+    for mid, (contacts, due, on_time) in activity_counts(session, period).items():
+        a = out[mid]
+        a.contacts, a.tasks_due, a.tasks_on_time = contacts, due, on_time
     responses = response_stats(session, period, ("manager", "team", "role_group", "company"))
     for key, (n, answered, median) in responses["manager"].items():
         a = out[int(key)]
