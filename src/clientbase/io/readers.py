@@ -146,7 +146,7 @@ def _table_from_records(file: str, records: list[Any], *, text: bool = False) ->
         # A CSV record is a list of strings: joined and trimmed in C, empty means skip.
         filled: Iterable[Any] = map(str.strip, map("".join, body))
     else:
-        filled = (not _is_empty(r) for r in body)
+        filled = (_first_filled(r) or not _is_empty(r) for r in body)
     numbered = compress(zip(count(header_index + 2), map(tuple, body)), filled)
     rows = list(map(_new_row, numbered))
     return Table(file=file, headers=headers, rows=rows, header_row=header_index + 1)
@@ -160,6 +160,14 @@ def _header_text(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value).strip() if value is not None else ""
+
+
+def _first_filled(record: Any) -> bool:
+    """A quick answer for most rows: the first cell holds something."""
+    first = record[0] if record else None
+    return (
+        first is not None and (first.__class__ is not str or not first.isspace()) and (first != "")
+    )
 
 
 def _is_empty(record: Any) -> bool:

@@ -6,7 +6,7 @@ import datetime as dt
 import gc
 import json
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -995,14 +995,18 @@ class _Importer:
                 if changed and outcome[i] == "unchanged":
                     outcome[i] = "updated"
             self._flush_pending()
-        for state in outcome:
-            setattr(self.report, state, getattr(self.report, state) + 1)
+        self._count(outcome)
+
+    def _count(self, outcome: list[str]) -> None:
+        """Add "inserted" / "updated" / "unchanged" of every row to the report."""
+        for state, count in Counter(outcome).items():
+            setattr(self.report, state, getattr(self.report, state) + count)
 
     def _ids(self, model: Any, keys: list[Any]) -> dict[Any, int]:
         """Primary keys of this source's rows by external id."""
         stmt = select(model.external_id, model.id).where(model.source == self.source)
         if len(keys) > BIG:
-            return {key: pk for key, pk in self.session.execute(stmt)}
+            return dict(self.session.execute(stmt).all())
         ids: dict[Any, int] = {}
         for start in range(0, len(keys), CHUNK):
             chunk = keys[start : start + CHUNK]
@@ -1219,8 +1223,7 @@ class _Importer:
                     # ORM bulk UPDATE by primary key: one executemany per chunk.
                     self.session.execute(update(model), group[start : start + CHUNK])
         if report:
-            for state in outcome:
-                setattr(self.report, state, getattr(self.report, state) + 1)
+            self._count(outcome)
         return outcome
 
     def _existing(self, model: Any, keys: list[Any], compared: list[str]) -> dict[Any, Any]:
