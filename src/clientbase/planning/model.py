@@ -68,6 +68,10 @@ SEARCH_SHARE = 0.9
 MOVE_PRICE = 12.0
 LOW_MOVE_PRICE = 2.0
 FIRST_PASS_SHARE = 0.6
+# The low price is used while the spread is more than this many tolerances above the bound
+# (was 2: a component left at 1.5 tolerances stayed there, the exact pass trades only
+# clients whose move is free or priced, ADR 0022).
+WIDE_TOLERANCES = 1.5
 # The share of the work kept for the exact pass, and, with owners, the price of a new
 # move there (the largest spread must fall by this many balance_tolerance per move).
 EXACT_SHARE = 0.25
@@ -374,8 +378,8 @@ def solve_component(sub: SubProblem, budget: Budget) -> SubResult:
     # Objective 3 (few moves) comes after balance within the band. A move away from an
     # owner is taken only when it narrows the spread by a price: first a high one
     # (MOVE_PRICE), so that a few large transfers do the work; if that leaves the spread
-    # more than twice the tolerance above the bound, a low one (LOW_MOVE_PRICE) until it is
-    # within that. Clients without an owner (new ones, those of leaving managers) move
+    # more than WIDE_TOLERANCES tolerances above the bound, a low one (LOW_MOVE_PRICE)
+    # until it is within that. Clients without an owner (new ones, those of leaving managers) move
     # freely throughout. Once inside the band no new move is taken.
     price = MOVE_PRICE * settings.balance_tolerance if has_owners else 0.0
     # Part of the work is kept for the exact pass: Φ spends all it gets when it cannot
@@ -394,7 +398,7 @@ def solve_component(sub: SubProblem, budget: Budget) -> SubResult:
         deadline=stop_at,
         move_price=price,
     )
-    wide = bound + 2 * settings.balance_tolerance
+    wide = bound + WIDE_TOLERANCES * settings.balance_tolerance
     if has_owners and work > 0 and _spread_of(sub, assignment) > wide:
         price = LOW_MOVE_PRICE * settings.balance_tolerance
         work -= _balance(
@@ -434,6 +438,7 @@ def solve_component(sub: SubProblem, budget: Budget) -> SubResult:
             floor=bound,
             deadline=stop_at,
             move_price=EXACT_MOVE_PRICE * settings.balance_tolerance,
+            band=band,
         )
     fine = bound + settings.balance_step / 2
     if not has_owners and work > 0 and _spread_of(sub, assignment) > fine:

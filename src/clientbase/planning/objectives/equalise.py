@@ -24,8 +24,9 @@ It stops when none of these lowers the key, when the largest spread is within `f
 (the proven bound: nothing left to gain), or when the work is spent.
 
 Every step keeps every hard rule (candidates, capacity in clients and hours, the move
-limit). A new move away from an owner must lower the largest spread by `move_price`
-(within `new_moves`, if given); giving a client back to his owner is always allowed.
+limit). A new move away from an owner is taken only while the largest spread is above
+`band`, and must lower it by `move_price` (within `new_moves`, if given); giving a client
+back to his owner is always allowed.
 Deterministic: fixed orders, a work budget, no randomness.
 """
 
@@ -104,6 +105,7 @@ def equalise(
     deadline: float | None = None,
     new_moves: int | None = None,
     move_price: float = 0.0,
+    band: float = 0.0,
 ) -> int:
     """Lower the imbalance of `assignment` in place; returns the work spent (evaluations)."""
     instance = sub.instance
@@ -287,6 +289,10 @@ def equalise(
             out.append((middle - r_dst) * capacity[dst])
         return sorted({round(s, 6) for s in out if s > 0})
 
+    def free(delta: int) -> bool:
+        """Whether `delta` new moves fit the move cap (searched past when they do not)."""
+        return delta <= 0 or move_cap is None or moves + delta <= move_cap
+
     def options(src: int, dst: int, size: float, limit: int) -> list[tuple[list[Change], float]]:
         """The `limit` feasible moves or swaps from src to dst whose shift is nearest to `size`.
 
@@ -306,7 +312,7 @@ def equalise(
             taken = scanned = 0
             while i != stop and taken < WINDOW and scanned < SCAN:
                 p, c = mine[i]
-                if fits(dst, weight_of[c], hours_of[c]):
+                if fits(dst, weight_of[c], hours_of[c]) and free(move_delta(c, src, dst)):
                     found.append((abs(p - size), [(c, src, dst)], p))
                     taken += 1
                 scanned += 1
@@ -325,7 +331,11 @@ def equalise(
                     if q >= p:
                         break
                     wd, hd = weight_of[d], hours_of[d]
-                    if fits(dst, wc - wd, hc - hd) and fits(src, wd - wc, hd - hc):
+                    if (
+                        fits(dst, wc - wd, hc - hd)
+                        and fits(src, wd - wc, hd - hc)
+                        and free(move_delta(c, src, dst) + move_delta(d, dst, src))
+                    ):
                         found.append((abs(p - q - size), [(c, src, dst), (d, dst, src)], p - q))
                         break
                     j += step
@@ -362,7 +372,7 @@ def equalise(
             changed[a] = changed.get(a, potential[a]) - p
             changed[b] = changed.get(b, potential[b]) + p
         key = key_after(changed)
-        if delta > 0 and key[0] > now[0] - move_price * delta:
+        if delta > 0 and (now[0] <= band or key[0] > now[0] - move_price * delta):
             return None
         return key
 
