@@ -603,6 +603,26 @@ def _frame(
     return _Frame([r.number for r in rows], raw, cells)
 
 
+class _Rows:
+    """Rows of one table collected as columns, for one bulk INSERT."""
+
+    def __init__(self, *names: str) -> None:
+        self.columns: dict[str, list[Any]] = {name: [] for name in names}
+        self._lists = list(self.columns.values())
+
+    @property
+    def count(self) -> int:
+        return len(self._lists[0])
+
+    def add(self, *values: Any) -> None:
+        for column, value in zip(self._lists, values, strict=True):
+            column.append(value)
+
+    def clear(self) -> None:
+        for column in self._lists:
+            column.clear()
+
+
 class _Importer:
     """Checks a file column by column, collects every error, then writes all rows at once."""
 
@@ -621,9 +641,10 @@ class _Importer:
         self.plan = plan
         self.source = source
         self.today = today
-        self.history: list[dict[str, Any]] = []
+        # New history rows and new responsibilities, kept as columns for one bulk INSERT.
+        self.history = _Rows("entity_id", "field", "old_value", "new_value")
         self.won_clients: set[int] = set()
-        self.new_responsibilities: list[dict[str, Any]] = []
+        self.new_responsibilities = _Rows("client_id", "role", "manager_id", "since")
         self._managers: _Index | None = None
         self._clients: _Index | None = None
         self.frame = _Frame([], {}, {})
@@ -881,10 +902,14 @@ class _Importer:
             )
 
     def finish(self, batch_id: int | None) -> None:
-        """Stamp the change-history rows with the batch number and write them."""
-        for item in self.history:
-            item["reason"] = f"импорт #{batch_id}"
-        self._insert_dicts(ChangeHistory, self.history)
+        """Write the change-history rows, stamped with the batch number."""
+        self._insert_rows(
+            ChangeHistory,
+            self.history,
+            entity="client",
+            reason=f"импорт #{batch_id}",
+            actor="import",
+        )
 
     def _count_changes(self, obj: Any, values: dict[str, Any]) -> bool:
         changed = False
@@ -1267,18 +1292,16 @@ class _Importer:
             columns[attr] = column if rows is None else [column[i] for i in rows]
         insert_columns(self.session.connection(), model.__table__, columns, count, self._tick)
 
-    def _insert_dicts(self, model: Any, items: list[dict[str, Any]]) -> None:
-        """INSERT a list of row dicts (grouped by their keys) through `insert_columns`."""
-        groups: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
-        for item in items:
-            groups[tuple(item)].append(item)
-        for names, group in groups.items():
-            columns = {name: [item[name] for item in group] for name in names}
-            insert_columns(self.session.connection(), model.__table__, columns, len(group), None)
-        items.clear()
+    def _insert_rows(self, model: Any, rows: _Rows, **same: Any) -> None:
+        """INSERT the collected rows, with `same` values in every row, and forget them."""
+        count = rows.count
+        if count:
+            columns = {**rows.columns, **{name: [v] * count for name, v in same.items()}}
+            insert_columns(self.session.connection(), model.__table__, columns, count, None)
+        rows.clear()
 
     def _flush_pending(self) -> None:
-        self._insert_dicts(Responsibility, self.new_responsibilities)
+        self._insert_rows(Responsibility, self.new_responsibilities, reason="import")
 
     # -- rows kept as records: managers and client teams (small files)
     def _apply_managers(self, rows: list[tuple[int, Any, dict[str, Any]]]) -> None:
@@ -1346,34 +1369,24 @@ class _Importer:
         if current is not None:
             old = current.manager_id
             current.until = max(start, current.since)
-        fields = {
-            "client_id": client_id,
-            "role": role,
-            "manager_id": manager_id,
-            "since": start,
-            "reason": "import",
-        }
         if current is not None:
             # The partial unique index allows one open row per client and role: the
             # closing UPDATE must reach the database before the new row's INSERT.
             self.session.flush()
-            new = Responsibility(**fields)
+            new = Responsibility(
+                client_id=client_id, role=role, manager_id=manager_id, since=start, reason="import"
+            )
             self.session.add(new)
             active[(client_id, role)] = new
         else:
             # Written in bulk by _flush_pending; keys of a file are unique, so the same
             # (client, role) is not assigned twice in one import.
-            self.new_responsibilities.append(fields)
-        self.history.append(
-            dict(
-                entity="client",
-                entity_id=client_id,
-                field=f"responsible:{role}",
-                old_value=None if old is None else str(old),
-                new_value=str(manager_id),
-                reason="import",
-                actor="import",
-            )
+            self.new_responsibilities.add(client_id, role, manager_id, start)
+        self.history.add(
+            client_id,
+            f"responsible:{role}",
+            None if old is None else str(old),
+            str(manager_id),
         )
         return True
 
