@@ -8,6 +8,7 @@ from planning_factories import client, instance, manager
 from test_distribution_bound import exhaustive_optimum, small_instances
 
 from clientbase.planning.bounds import structural_bound
+from clientbase.planning.builder import SubProblem
 from clientbase.planning.candidates import candidate_lists
 from clientbase.planning.decompose import components
 from clientbase.planning.model import _component_subproblem
@@ -15,7 +16,7 @@ from clientbase.planning.schemas import Instance, PlanStatus
 from clientbase.planning.solve import make_plan
 
 
-def _only_component(inst: Instance):  # type: ignore[no-untyped-def]
+def _only_component(inst: Instance) -> SubProblem:
     candidates = candidate_lists(inst)
     (part,) = components(candidates, len(inst.managers))
     return _component_subproblem(inst, part, candidates, None)
