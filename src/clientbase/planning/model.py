@@ -72,9 +72,11 @@ FIRST_PASS_SHARE = 0.6
 # (was 2: a component left at 1.5 tolerances stayed there, the exact pass trades only
 # clients whose move is free or priced, ADR 0022).
 WIDE_TOLERANCES = 1.5
-# The share of the work kept for the exact pass, and, with owners, the price of a new
-# move there (the largest spread must fall by this many balance_tolerance per move).
+# The share of the work kept for the exact pass (with owners / without), and, with
+# owners, the price of a new move there (the largest spread must fall by this many
+# balance_tolerance per move). Shares measured in ADR 0022.
 EXACT_SHARE = 0.25
+EXACT_SHARE_FIRST = 0.3
 EXACT_MOVE_PRICE = 0.2
 # Without owners, Φ hands over to the exact pass once within this many balance steps.
 HANDOVER_STEPS = 5
@@ -384,7 +386,7 @@ def solve_component(sub: SubProblem, budget: Budget) -> SubResult:
     price = MOVE_PRICE * settings.balance_tolerance if has_owners else 0.0
     # Part of the work is kept for the exact pass: Φ spends all it gets when it cannot
     # reach its aim (e.g. a manager full on hours that only exact swaps can lift).
-    reserve = int(work * EXACT_SHARE)
+    reserve = int(work * (EXACT_SHARE if has_owners else EXACT_SHARE_FIRST))
     work -= reserve
     work -= _balance(
         sub,
