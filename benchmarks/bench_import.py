@@ -166,6 +166,59 @@ def make_deals(path: Path, count: int, clients: int, rng: random.Random) -> None
             )
 
 
+def postgres_floor(url: str, count: int, clients: int) -> float:
+    """Seconds PostgreSQL takes to insert `count` deal rows made by one INSERT … SELECT.
+
+    The schema (foreign keys, CHECKs, indexes) is created in a scratch schema of the
+    database at `url` and dropped afterwards; no Python per row.
+    """
+    from sqlalchemy import create_engine, text
+
+    from clientbase.db.tables import Base
+
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA IF EXISTS import_floor CASCADE"))
+            conn.execute(text("CREATE SCHEMA import_floor"))
+            conn.execute(text("SET LOCAL search_path TO import_floor"))
+            Base.metadata.create_all(conn)
+            conn.execute(
+                text(
+                    "INSERT INTO managers (name, role_group, source, external_id) SELECT "
+                    f"'m' || i, 'farmer', 'g', 'M' || i FROM generate_series(1, {MANAGERS}) i"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO clients (name, source, external_id) "
+                    f"SELECT 'c' || i, 'g', 'C' || i FROM generate_series(1, {clients}) i"
+                )
+            )
+        with engine.begin() as conn:
+            conn.execute(text("SET LOCAL search_path TO import_floor"))
+            low, high = conn.execute(text("SELECT min(id), max(id) FROM clients")).one()
+            first = conn.execute(text("SELECT min(id) FROM managers")).scalar()
+            started = time.perf_counter()
+            conn.execute(
+                text(
+                    "INSERT INTO deals (client_id, manager_id, amount, currency, created, closed, "
+                    "outcome, stage, source, external_id) "
+                    f"SELECT {low} + i::bigint * 7919 % ({high} - {low} + 1), {first} + i % "
+                    f"{MANAGERS}, (i % 9999 + 1) * 100.0, 'RUB', DATE '2026-02-01' + i % 27, "
+                    "CASE WHEN i % 5 < 2 THEN DATE '2026-03-01' END, "
+                    "CASE i % 5 WHEN 0 THEN 'won' WHEN 1 THEN 'lost' ELSE 'open' END, "
+                    f"'Переговоры', 'floor', 'D' || i FROM generate_series(0, {count - 1}) i"
+                )
+            )
+        seconds = time.perf_counter() - started
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA import_floor CASCADE"))
+        return seconds
+    finally:
+        engine.dispose()
+
+
 def measure(kind: str, path: Path, db: Path, entity: str) -> dict[str, float]:
     done = subprocess.run(
         [sys.executable, "-c", CHILD, kind, str(path), str(db), entity],
@@ -185,6 +238,9 @@ def main() -> None:
     parser.add_argument("--deals", type=int, default=1_000_000)
     parser.add_argument(
         "--workdir", type=Path, help="keep the generated files here and reuse them next time"
+    )
+    parser.add_argument(
+        "--pg", help="also time PostgreSQL's own insert of the deal rows (database URL)"
     )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
@@ -244,6 +300,12 @@ def main() -> None:
             f"{floor['seconds']:.2f} s = {floor['seconds'] / deals_base:.1f}× pandas' read of "
             "the deals file"
         )
+        if args.pg:
+            seconds = postgres_floor(args.pg, args.deals, args.clients)
+            print(
+                f"PostgreSQL alone, the same {count} rows by one INSERT … SELECT (same schema): "
+                f"{seconds:.2f} s = {seconds / deals_base:.1f}× pandas' read of the deals file"
+            )
 
 
 if __name__ == "__main__":
