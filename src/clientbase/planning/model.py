@@ -431,16 +431,13 @@ def solve_component(sub: SubProblem, budget: Budget) -> SubResult:
             move_price=price,
         )
     work = max(0, work) + reserve
-    # The exact pass stops within one unit of the LP's resolution (10⁻⁵ of ρ) of the bound:
-    # below that two plans are equal for every report, and the work is better left unspent.
-    exact_floor = bound + 1 / balance.BALANCE_SCALE
     if work > 0:
         # Last, the metric itself: exact ratios, below the model's resolution.
         work -= equalise.equalise(
             sub,
             assignment,
             work=work,
-            floor=exact_floor,
+            floor=bound,
             deadline=stop_at,
             move_price=EXACT_MOVE_PRICE * settings.balance_tolerance,
             band=band,
@@ -459,9 +456,7 @@ def solve_component(sub: SubProblem, budget: Budget) -> SubResult:
             deadline=stop_at,
         )
         if work > 0:
-            work -= equalise.equalise(
-                sub, assignment, work=work, floor=exact_floor, deadline=stop_at
-            )
+            work -= equalise.equalise(sub, assignment, work=work, floor=bound, deadline=stop_at)
     gap = _spread_of(sub, assignment) - bound
     proven = proven_served and not has_owners and gap <= settings.balance_step
     return SubResult(assignment, proven, bound, det_used, method)
