@@ -155,7 +155,8 @@ def _parse_moment(value: Any) -> dt.datetime:
     try:
         return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        pass
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            raise CellValueError(f"несуществующая дата: {value!r}") from None
     match = re.fullmatch(
         r"(\d{1,2})([./])(\d{1,2})\2(\d{4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?", text
     )

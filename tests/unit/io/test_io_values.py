@@ -90,3 +90,10 @@ def test_booleans_are_read_in_russian_and_english(text: object, expected: bool) 
 def test_an_unknown_boolean_word_is_refused() -> None:
     with pytest.raises(CellValueError):
         parse_bool("может быть")
+
+
+def test_an_iso_date_that_does_not_exist_is_named_as_such() -> None:
+    with pytest.raises(CellValueError, match="несуществующая дата"):
+        parse_date("2026-02-30")
+    with pytest.raises(CellValueError, match="несуществующая дата"):
+        parse_date("31.04.2026")
