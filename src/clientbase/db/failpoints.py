@@ -26,6 +26,9 @@ def failpoint(name: str, session: Session | None = None) -> None:
         session.flush()
     marker = os.environ.get(ENV_MARKER)
     if marker:
-        Path(marker).write_text(str(os.getpid()), encoding="utf-8")
+        # Written aside and renamed: the waiting test never sees the file half written.
+        staged = Path(f"{marker}.part")
+        staged.write_text(str(os.getpid()), encoding="utf-8")
+        os.replace(staged, marker)
     while True:  # pragma: no cover - ends with the kill
         time.sleep(1)
