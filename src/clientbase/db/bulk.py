@@ -92,18 +92,11 @@ def insert_columns(
     """
     data = dict(columns)
     for column in table.c:
-        default = column.default
-        if column.name in data or default is None or not isinstance(default, ColumnDefault):
-            continue
-        data[column.name] = [default.arg(None) if default.is_callable else default.arg] * count
+        if column.name not in data and isinstance(column.default, ColumnDefault):
+            data[column.name] = [_default_of(column)] * count
     for name, values in data.items():
         if KEEP in values:
-            default = table.c[name].default
-            fallback = (
-                (default.arg(None) if default.is_callable else default.arg)
-                if isinstance(default, ColumnDefault)
-                else None
-            )
+            fallback = _default_of(table.c[name])
             data[name] = [fallback if v is KEEP else v for v in values]
     if conn.dialect.name == "sqlite":
         for name, values in data.items():
@@ -151,6 +144,14 @@ def _sqlite_bulk(conn: Connection, table: Table, count: int) -> Iterator[None]:
             index.create(conn)
     finally:
         conn.exec_driver_sql(f"PRAGMA cache_size = {int(previous or -2000)}")
+
+
+def _default_of(column: Any) -> Any:
+    """The column's Python-side default value (a callable one is called once), else None."""
+    default = column.default
+    if not isinstance(default, ColumnDefault):
+        return None
+    return default.arg(None) if default.is_callable else default.arg
 
 
 def _converted(values: list[Any], process: Callable[[Any], Any]) -> list[Any]:

@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 from python_calamine import CalamineError, CalamineWorkbook
 
 from clientbase.errors import BadInputError
+from clientbase.io.values import is_blank
 
 # Upload limits (ASVS 5.2.1 / 5.2.3): a sales department's exports are a few MB; anything
 # far bigger is a mistake or an attack and must be refused before it is parsed.
@@ -146,7 +147,8 @@ def _table_from_records(file: str, records: list[Any], *, text: bool = False) ->
         # A CSV record is a list of strings: joined and trimmed in C, empty means skip.
         filled: Iterable[Any] = map(str.strip, map("".join, body))
     else:
-        filled = (_first_filled(r) or not _is_empty(r) for r in body)
+        # Most rows start with a filled cell: only the others are scanned whole.
+        filled = ((r and not is_blank(r[0])) or not _is_empty(r) for r in body)
     numbered = compress(zip(count(header_index + 2), map(tuple, body)), filled)
     rows = list(map(_new_row, numbered))
     return Table(file=file, headers=headers, rows=rows, header_row=header_index + 1)
@@ -162,16 +164,8 @@ def _header_text(value: Any) -> str:
     return str(value).strip() if value is not None else ""
 
 
-def _first_filled(record: Any) -> bool:
-    """A quick answer for most rows: the first cell holds something."""
-    first = record[0] if record else None
-    return (
-        first is not None and (first.__class__ is not str or not first.isspace()) and (first != "")
-    )
-
-
 def _is_empty(record: Any) -> bool:
-    return all(v is None or (isinstance(v, str) and not v.strip()) for v in record)
+    return all(map(is_blank, record))
 
 
 def _checked_suffix(path: Path) -> str:

@@ -88,7 +88,6 @@ COLUMN_ATTRS: dict[str, tuple[str, ...]] = {
     "stage": ("stage", "outcome"),  # the outcome follows the stage when it is not given
     "_semantic": ("outcome",),  # Bitrix24 STAGE_SEMANTIC_ID
 }
-NUMBER_FIELDS = ("amount", "potential", "revenue_12m", "hours", "score", "capacity", "grade")
 
 
 @dataclass(frozen=True)
@@ -726,25 +725,30 @@ class _Importer:
             low = minimum is not None and min(present) < minimum
             high = maximum is not None and max(present) > maximum
             if low or high:
-                out = self._range(name, out, minimum, maximum)
+                out = self._range(name, out, repeat(minimum), repeat(maximum))
         if required:
             self.fail((i for i, v in enumerate(column) if v is None), name, REQUIRED_TEXT)
         return out
 
     def _range(
-        self, name: str, out: list[Any], minimum: float | None, maximum: float | None
+        self,
+        name: str,
+        out: list[Any],
+        lows: Iterable[float | None],
+        highs: Iterable[float | None],
     ) -> list[Any]:
+        """Cells outside their row's [low, high] (None = no limit) are errors, then None."""
         rows: list[int] = []
         messages: list[str] = []
-        for i, v in enumerate(out):
+        for i, (v, low, high) in enumerate(zip(out, lows, highs, strict=False)):
             if v is None:
                 continue
-            if minimum is not None and v < minimum:
+            if low is not None and v < low:
                 rows.append(i)
-                messages.append(f"значение должно быть не меньше {minimum:g}")
-            elif maximum is not None and v > maximum:
+                messages.append(f"значение должно быть не меньше {low:g}")
+            elif high is not None and v > high:
                 rows.append(i)
-                messages.append(f"значение должно быть не больше {maximum:g}")
+                messages.append(f"значение должно быть не больше {high:g}")
         self.fail(rows, name, messages)
         bad = set(rows)
         return [None if i in bad else v for i, v in enumerate(out)]
@@ -1103,19 +1107,9 @@ class _Importer:
         scales = fill(self.choice("scale", SCALE_WORDS), "csat")
         # CSAT is 1–5, NPS 0–10: the score is checked against its row's scale.
         scores = self.number("score", required=True, minimum=None)
-        rows: list[int] = []
-        messages: list[str] = []
-        for i, (scale, score) in enumerate(zip(scales, scores, strict=True)):
-            if score is None:
-                continue
-            low, high = (1.0, 5.0) if scale == "csat" else (0.0, 10.0)
-            if score < low:
-                rows.append(i)
-                messages.append(f"значение должно быть не меньше {low:g}")
-            elif score > high:
-                rows.append(i)
-                messages.append(f"значение должно быть не больше {high:g}")
-        self.fail(rows, "score", messages)
+        lows = [1.0 if scale == "csat" else 0.0 for scale in scales]
+        highs = [5.0 if scale == "csat" else 10.0 for scale in scales]
+        scores = self._range("score", scores, lows, highs)
         values: dict[str, list[Any]] = {
             "client_id": self.ref("client", "client"),
             "manager_id": self.ref("manager", "manager", required=True),
