@@ -16,6 +16,7 @@ import httpx
 
 CHROMIUM = os.environ.get("CLIENTBASE_CHROMIUM") or shutil.which("chromium")
 ARTIFACTS = Path(__file__).parents[2] / "test-artifacts" / "screenshots"
+LOGS = ARTIFACTS.parent / "server-logs"
 # As the environment's probe starts it: no sandbox as root, and no background networking,
 # whose connections this machine's closed network would refuse.
 CHROMIUM_ARGS = [
@@ -44,12 +45,20 @@ def chromium() -> Iterator[Any]:
 
 @contextmanager
 def served(db_url: str, port: int) -> Iterator[str]:
-    """`clientbase serve` on 127.0.0.1:port until the block ends; its base URL."""
-    server = subprocess.Popen(
-        [sys.executable, "-m", "clientbase", "serve", "--db", db_url, "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    """`clientbase serve` on 127.0.0.1:port until the block ends; its base URL.
+
+    The server's output goes to a file under test-artifacts/ (kept by CI), never to a pipe
+    nobody reads: a full pipe would block the server's next log line, and with it the
+    thread that writes it.
+    """
+    LOGS.mkdir(parents=True, exist_ok=True)
+    log_path = LOGS / f"serve-{port}.log"
+    with log_path.open("wb") as log:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "clientbase", "serve", "--db", db_url, "--port", str(port)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     try:
@@ -58,13 +67,19 @@ def served(db_url: str, port: int) -> Iterator[str]:
                 httpx.get(base + "/healthz", timeout=1)
                 break
             except httpx.TransportError:
-                assert server.poll() is None, server.stderr.read() if server.stderr else ""
+                assert server.poll() is None, log_path.read_text(errors="replace")
                 assert time.monotonic() < deadline, "the server did not start"
                 time.sleep(0.2)
         yield base
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def server_log(base: str) -> str:
+    """What the server at `base` has written so far (for a failing assertion's message)."""
+    path = LOGS / f"serve-{base.rsplit(':', 1)[1]}.log"
+    return path.read_text(errors="replace")[-6000:] if path.exists() else ""
 
 
 def logged_in_page(browser: Any, base: str, login: str, password: str) -> tuple[Any, list[str]]:
