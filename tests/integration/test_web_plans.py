@@ -54,7 +54,9 @@ def test_a_head_creates_a_plan_in_the_background_and_applies_it(
     )
     assert started.status_code == 303 and started.headers["location"].startswith("/jobs/")
     job_page = client.get(started.headers["location"])
-    assert job_page.status_code == 200 and 'id="job-status"' in job_page.text
+    # The job's page while it solves, or the plan itself when it has already ended.
+    assert job_page.status_code == 200
+    assert 'id="job-status"' in job_page.text or 'id="plan-managers"' in job_page.text
     plan_url = _wait_for_plan(client, started.headers["location"])
     page = client.get(plan_url)
     assert page.status_code == 200
@@ -95,6 +97,23 @@ def test_a_failed_job_reports_its_error_and_never_hangs(engine: Engine) -> None:
     job = jobs.get_job(engine, job_id)
     assert job.status == "failed" and job.error == "нет клиентов для распределения"
     assert job.finished
+
+
+def test_a_job_that_ended_before_its_page_was_opened_goes_straight_to_its_result(
+    web: tuple[TestClient, str], engine: Engine
+) -> None:
+    client, _ = web
+
+    def work(progress: jobs.Progress) -> dict[str, object]:
+        return {"url": "/clients"}
+
+    job_id = jobs.start_job(
+        engine=engine, kind="test", title="t", actor="rop", work=work, wait=True
+    )
+    opened = client.get(f"/jobs/{job_id}", follow_redirects=False)
+    assert opened.status_code == 303 and opened.headers["location"] == "/clients"
+    polled = client.get(f"/jobs/{job_id}", headers={"HX-Request": "true"})
+    assert polled.headers["HX-Redirect"] == "/clients"
 
 
 def test_the_capacity_page_shows_drivers_utilization_coverage_and_buried_clients(

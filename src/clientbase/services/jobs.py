@@ -9,7 +9,9 @@ is reported as failed once it has shown no progress for `STALE_AFTER`.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +23,9 @@ from clientbase.db.uow import UnitOfWork
 from clientbase.errors import ClientbaseError, NotFoundError
 
 STALE_AFTER = dt.timedelta(hours=1)
+# Attempts to write a job's state before giving up (1 + 2 + 4 + 8 + 10 s of waiting).
+RECORD_ATTEMPTS = 5
+log = logging.getLogger(__name__)
 Progress = Callable[[str], None]
 Work = Callable[[Progress], dict[str, Any]]
 
@@ -69,27 +74,56 @@ def _progress(engine: Engine, job_id: int) -> Progress:
         with _live_lock:
             _live[job_id] = text[:300]
         if engine.dialect.name != "sqlite":
-            _set(engine, job_id, progress=text[:300])
+            try:
+                _set(engine, job_id, progress=text[:300])
+            except Exception:  # progress is a courtesy: the work goes on without it
+                log.debug("job %s: progress not written", job_id, exc_info=True)
 
     return report
 
 
-def _run(engine: Engine, job_id: int, work: Work) -> None:
-    _set(engine, job_id, status="running", progress="Выполняется…")
-    try:
-        result = work(_progress(engine, job_id))
-    except ClientbaseError as exc:
-        _set(engine, job_id, status="failed", error=exc.message, finished_at=_now())
-    except Exception as exc:
-        _set(
-            engine,
-            job_id,
-            status="failed",
-            error=f"Внутренняя ошибка: {type(exc).__name__}: {exc}"[:2000],
-            finished_at=_now(),
-        )
+def _failure(exc: BaseException) -> dict[str, Any]:
+    if isinstance(exc, ClientbaseError):
+        error = exc.message
     else:
-        _set(engine, job_id, status="done", result=result, progress=None, finished_at=_now())
+        error = f"Внутренняя ошибка: {type(exc).__name__}: {exc}"
+    return {"status": "failed", "error": error[:2000], "finished_at": _now()}
+
+
+def _record(engine: Engine, job_id: int, values: dict[str, Any]) -> bool:
+    """Write a job's state, retrying while the database is busy; False when it never could.
+
+    Another writer (an import holds SQLite's write lock for its whole length) or a full
+    connection pool may make one attempt fail; the page that polls the job waits for this
+    row, so giving up after one attempt would leave it spinning forever.
+    """
+    for attempt in range(RECORD_ATTEMPTS):
+        try:
+            _set(engine, job_id, **values)
+            return True
+        except Exception:
+            log.warning(
+                "job %s: state not written (attempt %s)", job_id, attempt + 1, exc_info=True
+            )
+            time.sleep(min(2.0**attempt, 10.0))
+    return False
+
+
+def _run(engine: Engine, job_id: int, work: Work) -> None:
+    """Run the work and always leave the job done or failed (never running forever)."""
+    try:
+        _record(engine, job_id, {"status": "running", "progress": "Выполняется…"})
+        try:
+            result = work(_progress(engine, job_id))
+        except Exception as exc:
+            if not isinstance(exc, ClientbaseError):
+                log.exception("job %s failed", job_id)
+            final = _failure(exc)
+        else:
+            final = {"status": "done", "result": result, "progress": None, "finished_at": _now()}
+        if not _record(engine, job_id, final) and final["status"] == "done":
+            # The result itself may be what the database refuses (it is JSON): say so.
+            _record(engine, job_id, _failure(RuntimeError("результат задания не записан")))
     finally:
         with _live_lock:
             _live.pop(job_id, None)

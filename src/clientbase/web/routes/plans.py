@@ -103,6 +103,10 @@ def job_page(request: Request, engine: EngineDep, user: HeadDep, job_id: IdPath)
         if target:
             return Response(status_code=200, headers={"HX-Redirect": target})
         return templates.TemplateResponse(request, "jobs/_status.html", {"job": job})
+    if target:
+        # A job that ended before its page was first opened (a short import on a busy
+        # server) goes straight to its result, as the polling page would have.
+        return RedirectResponse(target, status_code=303)
     return templates.TemplateResponse(request, "jobs/show.html", {"job": job, "target": target})
 
 
