@@ -23,7 +23,7 @@ from clientbase.db.uow import UnitOfWork
 from clientbase.errors import ClientbaseError, NotFoundError
 
 STALE_AFTER = dt.timedelta(hours=1)
-# Attempts to write a job's state before giving up (1 + 2 + 4 + 8 + 10 s of waiting).
+# Attempts to write a job's final state before giving up (1 + 2 + 4 + 8 s between them).
 RECORD_ATTEMPTS = 5
 log = logging.getLogger(__name__)
 Progress = Callable[[str], None]
@@ -90,14 +90,18 @@ def _failure(exc: BaseException) -> dict[str, Any]:
     return {"status": "failed", "error": error[:2000], "finished_at": _now()}
 
 
-def _record(engine: Engine, job_id: int, values: dict[str, Any]) -> bool:
+def _record(
+    engine: Engine, job_id: int, values: dict[str, Any], *, attempts: int = RECORD_ATTEMPTS
+) -> bool:
     """Write a job's state, retrying while the database is busy; False when it never could.
 
     Another writer (an import holds SQLite's write lock for its whole length) or a full
     connection pool may make one attempt fail; the page that polls the job waits for this
     row, so giving up after one attempt would leave it spinning forever.
     """
-    for attempt in range(RECORD_ATTEMPTS):
+    for attempt in range(attempts):
+        if attempt:
+            time.sleep(min(2.0 ** (attempt - 1), 10.0))
         try:
             _set(engine, job_id, **values)
             return True
@@ -105,14 +109,14 @@ def _record(engine: Engine, job_id: int, values: dict[str, Any]) -> bool:
             log.warning(
                 "job %s: state not written (attempt %s)", job_id, attempt + 1, exc_info=True
             )
-            time.sleep(min(2.0**attempt, 10.0))
     return False
 
 
 def _run(engine: Engine, job_id: int, work: Work) -> None:
     """Run the work and always leave the job done or failed (never running forever)."""
     try:
-        _record(engine, job_id, {"status": "running", "progress": "Выполняется…"})
+        # "Running" is only shown while the job works: one attempt, the work does not wait.
+        _record(engine, job_id, {"status": "running", "progress": "Выполняется…"}, attempts=1)
         try:
             result = work(_progress(engine, job_id))
         except Exception as exc:
