@@ -34,6 +34,12 @@ class Settings(BaseSettings):
     # The in-app scheduler of `serve` and the ASGI factory (services/scheduler.py); turn it
     # off when cron runs `clientbase jobs run` instead.
     scheduler: bool = True
+    # Untrusted files are parsed in a child process with these limits (io/sandbox.py):
+    # its address space and CPU time, and the largest sheet (rows × columns) and width.
+    reader_memory_mb: int = 4096
+    reader_cpu_seconds: int = 300
+    reader_max_cells: int = 20_000_000
+    reader_max_columns: int = 2_000
 
 
 @lru_cache(maxsize=1)

@@ -16,6 +16,8 @@ from typing import Any, NamedTuple
 from python_calamine import CalamineError, CalamineWorkbook
 
 from clientbase.errors import BadInputError
+from clientbase.io import guards, sandbox
+from clientbase.io.guards import ShapeLimits
 from clientbase.io.values import is_blank
 
 # Upload limits (ASVS 5.2.1 / 5.2.3): a sales department's exports are a few MB; anything
@@ -53,26 +55,52 @@ class Table:
 
 
 def read_table(path: Path, *, max_bytes: int = MAX_FILE_BYTES) -> Table:
-    """Read the first sheet of a spreadsheet or a CSV file into a `Table`."""
+    """Read the first sheet of a spreadsheet or a CSV file into a `Table`.
+
+    The file is parsed in a bounded child process (`io/sandbox.py`): a hostile file ends in
+    a clear refusal, never in the death of this process.
+    """
     suffix = _checked_suffix(path)
     if suffix in JSON_SUFFIXES:
         raise BadInputError(
             f"{path.name}: JSON читается только в формате amoCRM (--source amocrm)."
         )
-    data = _read_bytes(path, max_bytes)
-    if suffix in CSV_SUFFIXES:
-        return read_csv_bytes(data, file=path.name)
-    _check_binary_kind(path.name, suffix, data)
-    return _read_workbook(path.name, data)
+    _checked_size(path, max_bytes)
+    headers, rows, header_row = sandbox.run("table", path, max_bytes=max_bytes)
+    return _table(path.name, headers, rows, header_row)
 
 
 def read_json(path: Path, *, max_bytes: int = MAX_FILE_BYTES) -> Any:
-    """Parse a JSON file (an API dump), refusing huge or malformed ones with a clear message."""
+    """Parse a JSON file (an API dump), refusing huge, deep or malformed ones clearly."""
+    _checked_size(path, max_bytes)
+    return sandbox.run("json", path, max_bytes=max_bytes)
+
+
+def parse_table_here(
+    path: Path, max_bytes: int, limits: ShapeLimits
+) -> tuple[list[str], list[tuple[int, tuple[Any, ...]]], int]:
+    """In this process (the sandbox's child): headers, (row number, values), header row."""
+    suffix = _checked_suffix(path)
+    data = _read_bytes(path, max_bytes)
+    if suffix in CSV_SUFFIXES:
+        return _csv_parts(data, file=path.name, limits=limits)
+    _check_binary_kind(path.name, suffix, data)
+    if data.startswith(ZIP_MAGIC) and suffix == ".ods":
+        guards.check_ods(path.name, data, limits)
+    elif data.startswith(ZIP_MAGIC) and suffix != ".xlsb":
+        guards.check_xlsx(path.name, data, limits)
+    return _workbook_parts(path.name, data, limits)
+
+
+def parse_json_here(path: Path, max_bytes: int, limits: ShapeLimits) -> Any:
+    """In this process (the sandbox's child): the parsed document, its depth bounded."""
     data = _read_bytes(path, max_bytes)
     try:
-        return json.loads(data.decode("utf-8-sig"))
+        value = json.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise BadInputError(f"{path.name}: это не JSON ({exc}).") from exc
+    guards.check_json(path.name, value, limits)
+    return value
 
 
 def decode_text(data: bytes, *, file: str) -> str:
@@ -112,11 +140,18 @@ def sniff_delimiter(text: str) -> str:
     return best
 
 
-def read_csv_bytes(data: bytes, *, file: str) -> Table:
+def read_csv_bytes(data: bytes, *, file: str, limits: ShapeLimits | None = None) -> Table:
     """Parse CSV bytes; empty records count as rows so numbers match Excel's."""
+    return _table(file, *_csv_parts(data, file=file, limits=limits or ShapeLimits()))
+
+
+def _csv_parts(
+    data: bytes, *, file: str, limits: ShapeLimits
+) -> tuple[list[str], list[tuple[int, tuple[Any, ...]]], int]:
     if data.startswith(ZIP_MAGIC) or data.startswith(OLE_MAGIC):
         raise BadInputError(f"{file}: это таблица Excel, а не CSV; переименуйте файл в .xlsx/.xls.")
     text = decode_text(data, file=file)
+    guards.check_csv_text(file, text, limits)
     delimiter = sniff_delimiter(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     records: list[Any] = []
@@ -131,10 +166,19 @@ def read_csv_bytes(data: bytes, *, file: str) -> Table:
         raise BadInputError(
             f"{file}, строка {reader.line_num}: повреждённый CSV ({detail})."
         ) from exc
-    return _table_from_records(file, records, text=True)
+    guards.check_columns(file, records, limits)
+    return _record_parts(file, records, text=True)
 
 
-def _table_from_records(file: str, records: list[Any], *, text: bool = False) -> Table:
+def _table(
+    file: str, headers: list[str], rows: list[tuple[int, tuple[Any, ...]]], header_row: int
+) -> Table:
+    return Table(file=file, headers=headers, rows=list(map(_new_row, rows)), header_row=header_row)
+
+
+def _record_parts(
+    file: str, records: list[Any], *, text: bool = False
+) -> tuple[list[str], list[tuple[int, tuple[Any, ...]]], int]:
     """Rows below the first non-empty record (the header); `text`: CSV lists of strings."""
     header_index = next((i for i, r in enumerate(records) if not _is_empty(r)), None)
     if header_index is None:
@@ -149,9 +193,8 @@ def _table_from_records(file: str, records: list[Any], *, text: bool = False) ->
     else:
         # Most rows start with a filled cell: only the others are scanned whole.
         filled = ((r and not is_blank(r[0])) or not _is_empty(r) for r in body)
-    numbered = compress(zip(count(header_index + 2), map(tuple, body)), filled)
-    rows = list(map(_new_row, numbered))
-    return Table(file=file, headers=headers, rows=rows, header_row=header_index + 1)
+    rows = list(compress(zip(count(header_index + 2), map(tuple, body)), filled))
+    return headers, rows, header_index + 1
 
 
 # Row((number, values)) without NamedTuple's Python-level __new__: a million rows in C.
@@ -179,7 +222,7 @@ def _checked_suffix(path: Path) -> str:
     return suffix
 
 
-def _read_bytes(path: Path, max_bytes: int) -> bytes:
+def _checked_size(path: Path, max_bytes: int) -> None:
     try:
         size = path.stat().st_size
     except FileNotFoundError as exc:
@@ -191,6 +234,10 @@ def _read_bytes(path: Path, max_bytes: int) -> bytes:
             f"{path.name}: файл слишком большой ({size // 1_048_576} МБ; предел "
             f"{max_bytes // 1_048_576} МБ)."
         )
+
+
+def _read_bytes(path: Path, max_bytes: int) -> bytes:
+    _checked_size(path, max_bytes)
     try:
         return path.read_bytes()
     except OSError as exc:
@@ -236,7 +283,9 @@ def check_zip(file: str, data: bytes) -> None:
         )
 
 
-def _read_workbook(file: str, data: bytes) -> Table:
+def _workbook_parts(
+    file: str, data: bytes, limits: ShapeLimits
+) -> tuple[list[str], list[tuple[int, tuple[Any, ...]]], int]:
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
         if not workbook.sheet_names:
@@ -247,4 +296,5 @@ def _read_workbook(file: str, data: bytes) -> Table:
         raise BadInputError(f"{file}: не удалось прочитать таблицу: {exc}.") from exc
     except (ValueError, OSError) as exc:
         raise BadInputError(f"{file}: не удалось прочитать таблицу: {exc}.") from exc
-    return _table_from_records(file, [tuple(r) for r in records])
+    guards.check_columns(file, records, limits)
+    return _record_parts(file, [tuple(r) for r in records])
