@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import replace
 from enum import StrEnum
 from pathlib import Path
@@ -15,6 +14,7 @@ from rich.table import Table
 from clientbase.cli_common import DbOption, err, out, write_rows
 from clientbase.core.kpi import KPI_BY_CODE, parse_period
 from clientbase.errors import BadInputError
+from clientbase.io import readers
 from clientbase.io.kpi_xlsx import SCORECARD_COLUMNS, scorecard_record, write_workbook
 from clientbase.services import database
 from clientbase.services import kpi as ks
@@ -381,10 +381,7 @@ def weights(
     """Показать веса показателей по группам ролей или сохранить новые из JSON-файла."""
     engine = database.open_database(db)
     if load is not None:
-        try:
-            raw = json.loads(load.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as exc:
-            raise BadInputError(f"Файл весов {load}: не прочитать JSON ({exc}).") from exc
+        raw = readers.read_settings(load, what="Файл весов")
         if not isinstance(raw, dict):
             raise BadInputError(f"Файл весов {load}: нужен объект {{группа: {{показатель: вес}}}}.")
         table_weights = ks.save_weights(engine=engine, weights=raw)

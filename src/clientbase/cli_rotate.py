@@ -13,6 +13,7 @@ from rich.table import Table
 
 from clientbase.cli_common import DbOption, err, out, write_rows
 from clientbase.errors import BadInputError
+from clientbase.io import readers
 from clientbase.services import database
 from clientbase.services import rotation as rot
 
@@ -395,12 +396,7 @@ def settings(
     if path is None:
         current = rot.load_settings(engine)
     else:
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except OSError as exc:
-            raise BadInputError(f"Файл {path}: не прочитать ({exc}).") from exc
-        except json.JSONDecodeError as exc:
-            raise BadInputError(f"Файл {path}: не JSON (строка {exc.lineno}, {exc.msg}).") from exc
+        data = readers.read_settings(path, what="Файл политики ротации")
         if not isinstance(data, dict):
             raise BadInputError(f"Файл {path}: ожидается объект JSON.")
         current = rot.save_settings(engine=engine, data=data)

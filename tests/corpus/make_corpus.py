@@ -12,6 +12,8 @@ import zipfile
 from pathlib import Path
 
 HERE = Path(__file__).parent
+sys.path.insert(0, str(HERE.parent))
+import hostile_workbooks as hw  # noqa: E402
 
 HEADER = "Название;Ответственный;Регион;ИНН;Потенциал;Дата закрытия;Сумма;Стадия сделки\n"
 
@@ -63,6 +65,15 @@ def small_files() -> dict[str, bytes]:
         "truncated.xlsx": _tiny_xlsx()[:300],
         "json_not_amocrm.json": b'{"hello": [1, 2, 3]}',
         "broken.json": b'{"_embedded": {"leads": [',
+        # A valid workbook with one filled cell at the sheet's last row and column: a
+        # reader that trusts it asks for 512 GB and aborts the process.
+        "far_cell.xlsx": hw.far_cell_xlsx(),
+        "shared_strings_bomb.xlsx": hw.shared_strings_bomb_xlsx(),
+        "far_rows.ods": hw.ods_far_rows(),
+        "trailing_empty_rows.ods": hw.ods_trailing_empty_rows(),
+        "deep.json": b'{"_embedded": {"leads": ' + b"[" * 100_000 + b"]" * 100_000 + b"}}",
+        "wide.csv": (";".join(f"c{i}" for i in range(3000)) + "\n" + "1;" * 2999 + "1\n").encode(),
+        "long_line.csv": ("Название;Регион\n" + "А" * 1_100_000 + ";Москва\n").encode(),
     }
     return files
 
@@ -102,7 +113,8 @@ def main() -> None:
     target = Path(sys.argv[1]) if len(sys.argv) > 1 else HERE / "files"
     target.mkdir(parents=True, exist_ok=True)
     for name, content in small_files().items():
-        (target / name).write_bytes(content)
+        if len(content) <= 64 * 1024:  # the few bigger ones are made at test time only
+            (target / name).write_bytes(content)
     print(f"{len(small_files())} files in {target}")
 
 

@@ -31,10 +31,10 @@ def test_the_readme_begins_with_the_two_set_up_commands() -> None:
     assert "\n" not in first and "\n" not in second
     intro = README.split("```", 1)[0]
     assert intro.startswith("# clientbase")
-    for command in (first, second):
+    for command, lock in ((first, "requirements.lock"), (second, "requirements-dev.lock")):
         steps = _steps(command)
         assert steps[0] == ["python3.11", "-m", "venv", ".venv"]
-        assert steps[1] == [".venv/bin/pip", "install", "-r", "requirements.lock"]
+        assert steps[1] == [".venv/bin/pip", "install", "-r", lock]
         assert steps[2] == [".venv/bin/pip", "install", "--no-deps", "-e", "."]
     assert _steps(first)[3][:2] == [".venv/bin/clientbase", "demo"]
     assert _steps(first)[4][:2] == [".venv/bin/clientbase", "serve"]
@@ -52,13 +52,30 @@ def test_ci_runs_the_readme_test_command_as_written() -> None:
     assert 'bash -c "$test_cmd"' in script
 
 
-def test_the_lock_file_pins_every_dependency_with_hashes() -> None:
-    lock = (ROOT / "requirements.lock").read_text(encoding="utf-8")
+def _pins(name: str) -> dict[str, str]:
+    lock = (ROOT / name).read_text(encoding="utf-8")
     pins = re.findall(r"^([a-z0-9_.-]+)==([^\s]+) \\$", lock, flags=re.M)
-    names = {name for name, _ in pins}
-    for needed in ("sqlalchemy", "alembic", "ortools", "fastapi", "typer", "faker", "pytest"):
-        assert needed in names
-    assert lock.count("--hash=sha256:") >= len(pins)
+    assert lock.count("--hash=sha256:") >= len(pins) > 0
+    return dict(pins)
+
+
+DEV_TOOLS = ("pytest", "hypothesis", "httpx", "ruff", "mypy", "playwright", "locust", "pip-audit")
+
+
+def test_both_lock_files_pin_every_dependency_with_hashes() -> None:
+    runtime, dev = _pins("requirements.lock"), _pins("requirements-dev.lock")
+    for needed in ("sqlalchemy", "alembic", "ortools", "fastapi", "typer", "faker", "uvicorn"):
+        assert needed in runtime
+    for tool in DEV_TOOLS:
+        assert tool in dev
+    # The development lock is the runtime lock plus tools, at the very same versions.
+    assert {name: dev.get(name) for name in runtime} == runtime
+
+
+def test_the_runtime_lock_holds_no_test_or_development_package() -> None:
+    runtime = _pins("requirements.lock")
+    for tool in (*DEV_TOOLS, "schemathesis", "gevent", "flask", "pytest-xdist", "werkzeug"):
+        assert tool not in runtime
 
 
 def test_the_app_half_of_the_first_command_starts_the_demo(tmp_path: Path) -> None:

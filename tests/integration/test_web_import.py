@@ -11,6 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 
+import hostile_workbooks as hw
 from clientbase.core.access import UserRole
 from clientbase.db.tables import Client, Manager
 from clientbase.db.uow import UnitOfWork
@@ -164,3 +165,21 @@ def test_a_big_file_reports_progress_without_blocking_its_own_write_lock(
     assert 'id="import-ok"' in report.text, report.text
     assert _count(engine, Client) == 12_000
     assert time.monotonic() - started < 60  # no wait on a lock held by the import itself
+
+
+def test_a_workbook_with_a_far_filled_cell_is_refused_at_the_mapping_step_by_its_size(
+    web: tuple[TestClient, str], engine: Engine
+) -> None:
+    client, csrf = web
+    before = _count(engine, Client)
+    answer = client.post(
+        "/import",
+        data={"csrf_token": csrf, "entity": "clients", "source": "generic"},
+        files={"file": ("Клиенты.xlsx", hw.far_cell_xlsx(), "application/octet-stream")},
+        follow_redirects=False,
+    )
+    page = client.get(answer.headers["location"])
+    assert page.status_code == 400
+    assert "Клиенты.xlsx: файл не удалось прочитать: слишком большой лист" in page.text
+    assert "1048576 строк × 16384 столбцов" in page.text
+    assert _count(engine, Client) == before

@@ -213,6 +213,8 @@ class Condition:
                 data = json.loads(text)
             except json.JSONDecodeError as exc:
                 raise BadInputError(f"{where}: не JSON ({exc.msg}).") from exc
+            except RecursionError as exc:
+                raise BadInputError(f"{where}: слишком глубокая вложенность JSON.") from exc
             return cls.from_dict(data, where=where)
         tests = []
         for clause in text.split(";"):
@@ -311,6 +313,8 @@ class Target:
                 return cls.from_dict(json.loads(text), where=where)
             except json.JSONDecodeError as exc:
                 raise BadInputError(f"{where}: не JSON ({exc.msg}).") from exc
+            except RecursionError as exc:
+                raise BadInputError(f"{where}: слишком глубокая вложенность JSON.") from exc
         kind, sep, value = text.partition(":")
         if not sep:
             kind, value = "group", text

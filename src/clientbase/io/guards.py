@@ -246,7 +246,7 @@ def check_ods(file: str, data: bytes, limits: ShapeLimits) -> None:
 
 def check_csv_text(file: str, text: str, limits: ShapeLimits) -> None:
     """Refuse a CSV text with a line longer than the limit (before the csv module sees it)."""
-    long_line = re.search(r"[^\n]{%d}" % (limits.max_line_chars + 1), text)
+    long_line = re.search(rf"[^\n]{{{limits.max_line_chars + 1}}}", text)
     if long_line is not None:
         line = text.count("\n", 0, long_line.start()) + 1
         raise BadInputError(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import tomllib
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -76,6 +77,45 @@ def read_json(path: Path, *, max_bytes: int = MAX_FILE_BYTES) -> Any:
     return sandbox.run("json", path, max_bytes=max_bytes)
 
 
+MAX_SETTINGS_BYTES = 5 * 1024 * 1024
+SETTINGS_SUFFIXES = {".json", ".toml"}
+
+
+def read_settings(path: Path, *, what: str, max_bytes: int = MAX_SETTINGS_BYTES) -> Any:
+    """A settings file (.json or .toml: rules, tables, weights) parsed in the bounded child.
+
+    `what` names the file in every message ("Файл правил кросс-продаж").
+    """
+    if path.suffix.lower() not in SETTINGS_SUFFIXES:
+        raise BadInputError(f"{what} {path.name}: ожидается файл .json или .toml.")
+    _checked_size(path, max_bytes)
+    try:
+        return sandbox.run("settings", path, max_bytes=max_bytes)
+    except BadInputError as exc:
+        raise BadInputError(f"{what} {exc.message}") from exc
+
+
+def parse_settings_here(path: Path, max_bytes: int, limits: ShapeLimits) -> Any:
+    """In this process (the sandbox's child): a JSON or TOML document, depth bounded."""
+    data = _read_bytes(path, max_bytes)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise BadInputError(f"{path.name}: файл не в UTF-8.") from exc
+    try:
+        value = json.loads(text) if path.suffix.lower() == ".json" else tomllib.loads(text)
+    except json.JSONDecodeError as exc:
+        raise BadInputError(
+            f"{path.name}: ошибка JSON в строке {exc.lineno}, столбце {exc.colno}: {exc.msg}."
+        ) from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise BadInputError(f"{path.name}: ошибка TOML ({exc}).") from exc
+    except RecursionError as exc:
+        raise BadInputError(f"{path.name}: слишком глубокая вложенность.") from exc
+    guards.check_json(path.name, value, limits)
+    return value
+
+
 def parse_table_here(
     path: Path, max_bytes: int, limits: ShapeLimits
 ) -> tuple[list[str], list[tuple[int, tuple[Any, ...]]], int]:
@@ -99,6 +139,8 @@ def parse_json_here(path: Path, max_bytes: int, limits: ShapeLimits) -> Any:
         value = json.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise BadInputError(f"{path.name}: это не JSON ({exc}).") from exc
+    except RecursionError as exc:
+        raise BadInputError(f"{path.name}: слишком глубокая вложенность JSON.") from exc
     guards.check_json(path.name, value, limits)
     return value
 

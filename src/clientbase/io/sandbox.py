@@ -54,7 +54,7 @@ def limits_from_settings() -> tuple[ShapeLimits, int, int]:
 
 
 def run(task: str, path: Path, *, max_bytes: int) -> Any:
-    """Run reader `task` ("table" or "json") on `path` in a bounded child; its result."""
+    """Run reader `task` ("table", "json" or "settings") on `path` in a bounded child."""
     shape, memory_mb, cpu_seconds = limits_from_settings()
     request = {
         "task": task,
@@ -128,10 +128,12 @@ def _child() -> int:
     path = Path(request["path"])
     out = sys.stdout.buffer
     try:
-        if request["task"] == "json":
-            result: Any = readers.parse_json_here(path, request["max_bytes"], limits)
-        else:
-            result = readers.parse_table_here(path, request["max_bytes"], limits)
+        parse = {
+            "json": readers.parse_json_here,
+            "settings": readers.parse_settings_here,
+            "table": readers.parse_table_here,
+        }[request["task"]]
+        result: Any = parse(path, request["max_bytes"], limits)
         answer = ("ok", result)
     except BadInputError as exc:
         answer = ("refused", exc.message)
@@ -142,7 +144,7 @@ def _child() -> int:
             "повреждён (чтению не хватило памяти).",
         )
     except RecursionError:
-        answer = ("refused", f"{path.name}: файл не удалось прочитать: слишком глубокая вложенность.")
+        answer = ("refused", f"{path.name}: файл не удалось прочитать: глубокая вложенность.")
     except BaseException as exc:  # a reader's panic is a BaseException; never a traceback
         log.warning("reader panic on %s: %r", path.name, exc)
         answer = ("refused", f"{path.name}: файл не удалось прочитать: файл повреждён.")

@@ -10,8 +10,6 @@ Configuration lives in app_meta: `credit_split` (the split table) and `bonus_sch
 
 from __future__ import annotations
 
-import json
-import tomllib
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -30,7 +28,8 @@ from clientbase.db import bonus_repository as repo
 from clientbase.db import kpi_repository as kpi_repo
 from clientbase.db.tables import Manager
 from clientbase.db.uow import UnitOfWork
-from clientbase.errors import BadInputError, NotFoundError
+from clientbase.errors import NotFoundError
+from clientbase.io import readers
 
 SPLIT_KEY = "credit_split"
 SCHEMES_KEY = "bonus_schemes"
@@ -191,23 +190,7 @@ class WhatIf:
 
 
 def _read_file(path: Path, what: str) -> Any:
-    suffix = path.suffix.lower()
-    if suffix not in (".json", ".toml"):
-        raise BadInputError(f"{what} {path}: ожидается файл .json или .toml.")
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise BadInputError(f"{what} {path}: не прочитать ({exc.strerror}).") from exc
-    except UnicodeDecodeError as exc:
-        raise BadInputError(f"{what} {path}: файл не в UTF-8.") from exc
-    try:
-        return json.loads(text) if suffix == ".json" else tomllib.loads(text)
-    except json.JSONDecodeError as exc:
-        raise BadInputError(
-            f"{what} {path}: ошибка JSON в строке {exc.lineno}, столбце {exc.colno}: {exc.msg}."
-        ) from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise BadInputError(f"{what} {path}: ошибка TOML ({exc}).") from exc
+    return readers.read_settings(path, what=what)
 
 
 def _split_in(session: Session) -> tuple[SplitTable, bool]:

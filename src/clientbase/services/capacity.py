@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-import tomllib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +34,7 @@ from clientbase.core.season import month_bounds, seasonal_capacity, seasonal_hou
 from clientbase.core.types import Role, RoleGroup, Tier
 from clientbase.db import tables as t
 from clientbase.errors import BadInputError, NotFoundError
+from clientbase.io import readers
 from clientbase.services.season import period_adjustments
 
 META_KEY = "capacity_tables"
@@ -81,14 +81,7 @@ def stored_tables(session: Session) -> CapacityTables:
 
 def read_tables_file(path: Path) -> CapacityTables:
     """Read a settings file (.toml or .json) with the tables to change."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise BadInputError(f"Файл таблиц нагрузки {path}: не прочитать ({exc}).") from exc
-    try:
-        data = json.loads(text) if path.suffix.lower() == ".json" else tomllib.loads(text)
-    except (json.JSONDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise BadInputError(f"Файл таблиц нагрузки {path}: ошибка разбора ({exc}).") from exc
+    data = readers.read_settings(path, what="Файл таблиц нагрузки")
     return tables_from_dict(data)
 
 

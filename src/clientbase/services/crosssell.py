@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
-import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -127,14 +125,7 @@ def cross_sell_rules(*, engine: Engine) -> CrossSellRules:
 
 def read_rules_file(path: Path) -> CrossSellRules:
     """Read a rule table from a .toml or .json file."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise BadInputError(f"Файл правил кросс-продаж {path}: не прочитать ({exc}).") from exc
-    try:
-        data = json.loads(text) if path.suffix.lower() == ".json" else tomllib.loads(text)
-    except (json.JSONDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise BadInputError(f"Файл правил кросс-продаж {path}: ошибка разбора ({exc}).") from exc
+    data = readers.read_settings(path, what="Файл правил кросс-продаж")
     return rules_from_dict(data)
 
 

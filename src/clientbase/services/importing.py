@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
-import json
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -144,12 +143,7 @@ class ImportMapping:
 
 def load_mapping(path: Path) -> ImportMapping:
     """Read MAP.json: `{"column": "field" | null, "stage_outcomes": {"stage": "won"}}`."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8-sig"))
-    except FileNotFoundError as exc:
-        raise BadInputError(f"Файл сопоставления {path} не найден.") from exc
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise BadInputError(f"Файл сопоставления {path.name}: неверный JSON ({exc}).") from exc
+    data = readers.read_settings(path, what="Файл сопоставления")
     return mapping_from_dict(data, file=path.name)
 
 

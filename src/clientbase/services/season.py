@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +27,7 @@ from clientbase.core.season import (
 from clientbase.db import tables as t
 from clientbase.db.uow import UnitOfWork
 from clientbase.errors import BadInputError
+from clientbase.io import readers
 
 SEASON_KEY = "seasonal_capacity"
 
@@ -52,14 +52,7 @@ def load_season(*, engine: Engine) -> SeasonTable:
 
 def read_season_file(path: Path) -> SeasonTable:
     """Read a season table from a .toml or .json file."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise BadInputError(f"Файл сезонной ёмкости {path}: не прочитать ({exc}).") from exc
-    try:
-        data = json.loads(text) if path.suffix.lower() == ".json" else tomllib.loads(text)
-    except (json.JSONDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise BadInputError(f"Файл сезонной ёмкости {path}: ошибка разбора ({exc}).") from exc
+    data = readers.read_settings(path, what="Файл сезонной ёмкости")
     return season_from_dict(data)
 
 

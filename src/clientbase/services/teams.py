@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import tomllib
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -805,16 +804,7 @@ def read_rules_file(path: Path) -> list[RoleRule]:
     suffix = path.suffix.lower()
     records: list[tuple[str, dict[str, Any]]] = []
     if suffix in (".json", ".toml"):
-        try:
-            text = path.read_text(encoding="utf-8-sig")
-        except OSError as exc:
-            raise BadInputError(f"{path.name}: не прочитать ({exc}).") from exc
-        except UnicodeDecodeError as exc:
-            raise BadInputError(f"{path.name}: не UTF-8.") from exc
-        try:
-            data: Any = json.loads(text) if suffix == ".json" else tomllib.loads(text)
-        except (json.JSONDecodeError, tomllib.TOMLDecodeError) as exc:
-            raise BadInputError(f"{path.name}: ошибка разбора ({exc}).") from exc
+        data: Any = readers.read_settings(path, what="Правила ролей:")
         items = data.get("rules") if isinstance(data, dict) else data
         if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
             raise BadInputError(

@@ -6,10 +6,12 @@ import dataclasses
 import datetime as dt
 import shutil
 import tempfile
+from functools import partial
 from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 from starlette.background import BackgroundTask
 from starlette.responses import FileResponse
@@ -90,7 +92,7 @@ async def bonus_what_if(
     async with upload_on_disk(
         file, suffixes={".toml", ".json"}, max_bytes=1_000_000, default_name="schemes.toml"
     ) as path:
-        proposed = bonus.read_schemes_file(path=path)
+        proposed = await run_in_threadpool(partial(bonus.read_schemes_file, path=path))
         name = path.name
     result = bonus.what_if(engine=engine, period=period, schemes=proposed, replace_all=replace_all)
     return templates.TemplateResponse(request, "bonus/what_if.html", {"w": result, "file": name})

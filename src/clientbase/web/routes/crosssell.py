@@ -3,9 +3,11 @@ account manager swallowed by operations, with the reason of every decision."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 
 from clientbase.services import catalog, crosssell
@@ -53,7 +55,11 @@ async def crosssell_route(
     async with upload_on_disk(
         file, suffixes=SUFFIXES, max_bytes=MAX_BYTES, default_name="opportunities.csv"
     ) as path:
-        report = crosssell.route_file(engine=engine, path=path, dry_run=dry_run, actor=user.login)
+        report = await run_in_threadpool(
+            partial(
+                crosssell.route_file, engine=engine, path=path, dry_run=dry_run, actor=user.login
+            )
+        )
     return templates.TemplateResponse(
         request, "crosssell/routed.html", {"r": report, "file": path.name}
     )

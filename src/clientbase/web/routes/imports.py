@@ -15,10 +15,12 @@ import shutil
 import tempfile
 import time
 from dataclasses import asdict
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
 from clientbase.errors import BadInputError, NotFoundError
@@ -181,7 +183,9 @@ def import_mapping(request: Request, engine: EngineDep, user: HeadDep, token: st
 async def _save_mapping(request: Request, engine: Any, folder: Path, meta: dict[str, Any]) -> None:
     form = dict(await request.form())
     path = _renamed(meta, folder)
-    headers = import_preview.read_table(path, meta["source"]).headers
+    # Reading runs in a child process and may take a while: never on the event loop.
+    table = await run_in_threadpool(import_preview.read_table, path, meta["source"])
+    headers = table.headers
     meta["mapping"] = _mapping_from_form(form, headers)
     (folder / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
 
@@ -201,13 +205,16 @@ async def import_check(
     """Step 3: every row checked, nothing written; all errors listed (and as a CSV)."""
     folder, meta = _folder(token, user)
     await _save_mapping(request, engine, folder, meta)
-    report = import_file(
-        engine=engine,
-        entity=meta["entity"],
-        path=_renamed(meta, folder),
-        source=meta["source"],
-        mapping=ImportMapping(meta.get("mapping") or {}),
-        dry_run=True,
+    report = await run_in_threadpool(
+        partial(
+            import_file,
+            engine=engine,
+            entity=meta["entity"],
+            path=_renamed(meta, folder),
+            source=meta["source"],
+            mapping=ImportMapping(meta.get("mapping") or {}),
+            dry_run=True,
+        )
     )
     if report.errors:
         write_errors(report, folder / "errors.csv")

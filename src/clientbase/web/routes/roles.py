@@ -7,10 +7,12 @@ import datetime as dt
 import secrets
 import shutil
 import tempfile
+from functools import partial
 from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.background import BackgroundTask
 from starlette.responses import FileResponse
@@ -77,7 +79,9 @@ async def rules_upload(
     async with upload_on_disk(
         file, suffixes=RULE_SUFFIXES, max_bytes=MAX_RULES_BYTES, default_name="rules.csv"
     ) as path:
-        teams.import_rules(engine=engine, path=path, replace=replace)
+        await run_in_threadpool(
+            partial(teams.import_rules, engine=engine, path=path, replace=replace)
+        )
     return RedirectResponse("/roles?imported=1", status_code=303)
 
 
