@@ -246,13 +246,16 @@ def check_ods(file: str, data: bytes, limits: ShapeLimits) -> None:
 
 def check_csv_text(file: str, text: str, limits: ShapeLimits) -> None:
     """Refuse a CSV text with a line longer than the limit (before the csv module sees it)."""
-    long_line = re.search(rf"[^\n]{{{limits.max_line_chars + 1}}}", text)
-    if long_line is not None:
-        line = text.count("\n", 0, long_line.start()) + 1
-        raise BadInputError(
-            f"{file}, строка {line}: файл не удалось прочитать: строка длиннее "
-            f"{limits.max_line_chars} символов."
-        )
+    limit, size, start = limits.max_line_chars, len(text), 0
+    while size - start > limit:
+        newline = text.find("\n", start, start + limit + 1)
+        if newline < 0:
+            line = text.count("\n", 0, start) + 1
+            raise BadInputError(
+                f"{file}, строка {line}: файл не удалось прочитать: строка длиннее "
+                f"{limit} символов."
+            )
+        start = newline + 1
 
 
 def check_columns(file: str, records: list[Any], limits: ShapeLimits) -> None:

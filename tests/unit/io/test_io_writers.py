@@ -23,7 +23,9 @@ def test_formula_like_text_is_prefixed_with_an_apostrophe(prefix: str, rest: str
     assert escape_formula(prefix + rest).startswith("'")
 
 
-@settings(max_examples=30, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(prefix=DANGEROUS, rest=TEXT)
 def test_a_csv_export_never_starts_a_cell_with_a_formula(
     tmp_path: Path, prefix: str, rest: str
@@ -38,7 +40,9 @@ def test_a_csv_export_never_starts_a_cell_with_a_formula(
     assert text_of(cell) == value.strip()
 
 
-@settings(max_examples=20, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(value=TEXT.filter(lambda s: s.strip() != ""))
 def test_commas_quotes_and_newlines_round_trip_through_csv(tmp_path: Path, value: str) -> None:
     path = tmp_path / "out.csv"

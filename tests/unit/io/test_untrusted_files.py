@@ -143,3 +143,17 @@ def test_the_extent_scan_reads_cells_cut_by_a_chunk_boundary(
 
     with zipfile.ZipFile(io.BytesIO(hw.xlsx(rows))) as archive:
         assert guards.xlsx_extent("t.xlsx", archive, "xl/worksheets/sheet1.xml") == (39, 3)
+
+
+def test_a_child_over_its_cpu_time_ends_in_a_refusal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CLIENTBASE_READER_CPU_SECONDS", "1")
+    get_settings.cache_clear()
+    big = tmp_path / "slow.csv"
+    big.write_bytes(b"name;region;inn\n" + b'"a";"b";"1"\n' * 6_000_000)
+    try:
+        message = _refusal(big, big.read_bytes())
+    finally:
+        get_settings.cache_clear()
+    assert "заняло слишком много времени" in message
