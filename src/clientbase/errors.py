@@ -42,6 +42,10 @@ class InfeasibleError(ClientbaseError):
     exit_code = 2
 
 
+class OutsideScopeError(ClientbaseError):
+    """The user may not change this: it lies outside his department (HTTP 403)."""
+
+
 class ConflictError(ClientbaseError):
     """The data changed since it was read, or the same job is already running."""
 

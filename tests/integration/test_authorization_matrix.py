@@ -8,23 +8,30 @@ for heads is a 403 for a manager, and anonymous requests never reach data.
 from __future__ import annotations
 
 import datetime as dt
+import time
 import os
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, update
 
-from clientbase.core.access import UserRole
+from clientbase.core.access import Scope, UserRole
 from clientbase.db import migrate
+from clientbase.db import teams_repository as teams_repo
 from clientbase.db.engine import make_engine
-from clientbase.db.tables import Manager, Responsibility
+from clientbase.db.tables import Client, Manager, Responsibility
 from clientbase.db.uow import UnitOfWork
-from clientbase.services import accounts
+from clientbase.planning.schemas import Settings as PlanSettings
+from clientbase.planning.schemas import Strategy
+from clientbase.services import accounts, backup, jobs, plans
 from clientbase.services.demo import DemoParams, create_demo
+from clientbase.services.importing import ImportReport, import_file
 from clientbase.web.app import create_app
 from web_helpers import log_in
 
@@ -42,6 +49,9 @@ class World:
     other_team: int  # held by a manager of another department
     own_manager: int
     other_manager: int
+    moved_away: int  # held by the manager user until it went to his colleague
+    team: str  # the head's department
+    colleague: int
 
 
 def _client_of(engine: Engine, manager_id: int) -> int:
@@ -103,6 +113,39 @@ def world(matrix_engine: Engine) -> World:
     team, members = next((t, m) for t, m in by_team.items() if len(m) >= 2)
     other = next(m[0] for t, m in by_team.items() if t != team)
     me, colleague = members[0], members[1]
+    # The base as a file import leaves it (clients and managers keyed by the file's ids),
+    # and one client that the manager user held until it went to his colleague.
+    with UnitOfWork(engine, write=True) as uow:
+        uow.session.execute(update(Client).values(source="generic"))
+        uow.session.execute(update(Manager).values(source="generic"))
+        uow.commit()
+    with UnitOfWork(engine) as uow:
+        held = list(
+            uow.session.scalars(
+                select(Responsibility.client_id)
+                .where(Responsibility.manager_id == me, Responsibility.until.is_(None))
+                .order_by(Responsibility.client_id)
+            )
+        )
+    moved_away = held[-1]
+    with UnitOfWork(engine, write=True) as uow:
+        role = uow.session.scalar(
+            select(Responsibility.role).where(
+                Responsibility.client_id == moved_away,
+                Responsibility.manager_id == me,
+                Responsibility.until.is_(None),
+            )
+        )
+        teams_repo.transfer(
+            uow.session,
+            client_id=moved_away,
+            role=str(role),
+            manager_id=colleague,
+            today=dt.date(2026, 11, 20),
+            reason="test",
+            actor="test",
+        )
+        uow.commit()
     accounts.create_user(engine, login="admin", password=PASSWORD, role=UserRole.ADMIN)
     accounts.create_user(engine, login="head", password=PASSWORD, role=UserRole.HEAD, team=team)
     accounts.create_user(
@@ -115,6 +158,9 @@ def world(matrix_engine: Engine) -> World:
         other_team=_client_of(engine, other),
         own_manager=me,
         other_manager=other,
+        moved_away=moved_away,
+        team=team,
+        colleague=colleague,
     )
 
 
@@ -133,9 +179,9 @@ def clients(world: World) -> Iterator[dict[str, TestClient]]:
 
 # Expected status per user for a client at each distance.
 CLIENT_MATRIX = {
-    "admin": {"own": 200, "same_team": 200, "other_team": 200},
-    "head": {"own": 200, "same_team": 200, "other_team": 404},
-    "manager": {"own": 200, "same_team": 404, "other_team": 404},
+    "admin": {"own": 200, "same_team": 200, "other_team": 200, "moved_away": 200},
+    "head": {"own": 200, "same_team": 200, "other_team": 404, "moved_away": 200},
+    "manager": {"own": 200, "same_team": 404, "other_team": 404, "moved_away": 404},
 }
 
 
@@ -146,8 +192,10 @@ def anonymous(world: World) -> Iterator[TestClient]:
 
 
 @pytest.mark.parametrize("user", ["admin", "head", "manager"])
-@pytest.mark.parametrize("distance", ["own", "same_team", "other_team"])
-@pytest.mark.parametrize("path", ["/clients/{id}", "/api/v1/clients/{id}"])
+@pytest.mark.parametrize("distance", ["own", "same_team", "other_team", "moved_away"])
+@pytest.mark.parametrize(
+    "path", ["/clients/{id}", "/api/v1/clients/{id}", "/api/v1/clients/{id}/team"]
+)
 def test_a_client_card_is_shown_only_within_the_users_scope(
     world: World, clients: dict[str, TestClient], user: str, distance: str, path: str
 ) -> None:
@@ -332,3 +380,251 @@ def test_scoped_reports_hold_only_visible_managers(
     assert world.other_manager not in kpi_ids
     if user == "manager":
         assert ids == {world.own_manager} and kpi_ids <= {world.own_manager}
+
+
+# --- a department head stays in his department on every write path ------------------------
+
+
+@dataclass(frozen=True)
+class Named:
+    """The names and file ids a head would write in a file to reach an object."""
+
+    client_ext: str
+    client_name: str
+    client_inn: str | None
+    manager_ext: str
+    manager_name: str
+    manager_email: str | None
+
+
+def _named(engine: Engine, client_id: int, manager_id: int) -> Named:
+    with UnitOfWork(engine) as uow:
+        c = uow.session.get(Client, client_id)
+        m = uow.session.get(Manager, manager_id)
+        assert c is not None and m is not None
+        return Named(str(c.external_id), c.name, c.tax_id, str(m.external_id), m.name, m.email)
+
+
+def _head_scope(world: World) -> Scope:
+    return Scope(role=UserRole.HEAD, team=world.team)
+
+
+def _import(world: World, tmp_path: Path, entity: str, text: str, **kw: Any) -> ImportReport:
+    path = tmp_path / f"{entity}.csv"
+    path.write_text(text, encoding="utf-8")
+    return import_file(
+        engine=world.engine, entity=entity, path=path, scope=_head_scope(world), **kw
+    )
+
+
+def _outside_rows(world: World) -> dict[str, tuple[str, str]]:
+    """entity → (a file whose row 2 reaches outside the head's department, its column)."""
+    other = _named(world.engine, world.other_team, world.other_manager)
+    mine = _named(world.engine, world.same_team, world.colleague)
+    return {
+        "clients-rename": (
+            f"client_id;name\n{other.client_ext};Переименован\n",
+            "name",
+        ),
+        "clients-owner": (
+            f"client_id;name;owner_id\nnew-1;ООО Новый;{other.manager_ext}\n",
+            "owner_id",
+        ),
+        "managers-move": (
+            f"manager_id;name;team\n{other.manager_ext};{other.manager_name};{world.team}\n",
+            "name",
+        ),
+        "managers-by-email": (
+            f"manager_id;name;email;team\ncrm-77;Тот же;{other.manager_email};{world.team}\n",
+            "name",
+        ),
+        "managers-other-team": (
+            "manager_id;name;team\nnew-9;Новый Менеджер;Чужая команда\n",
+            "team",
+        ),
+        "teams": (
+            f"client;role;manager\n{other.client_name};account;{mine.manager_ext}\n",
+            "client",
+        ),
+        "teams-manager": (
+            f"client;role;manager\n{mine.client_name};service;{other.manager_ext}\n",
+            "manager",
+        ),
+        "deals": (
+            f"deal_id;client;manager;amount;stage;created\n"
+            f"d-1;{other.client_name};{mine.manager_ext};1000;Новая;2026-11-01\n",
+            "client",
+        ),
+        "activities": (
+            f"activity_id;client;manager;type;started\n"
+            f"a-1;{other.client_name};{mine.manager_ext};call;2026-11-01\n",
+            "client",
+        ),
+        "surveys": (
+            f"survey_id;client;manager;score;date\n"
+            f"s-1;{mine.client_name};{other.manager_ext};5;2026-11-01\n",
+            "manager",
+        ),
+    }
+
+
+OUTSIDE = [
+    "clients-rename",
+    "clients-owner",
+    "managers-move",
+    "managers-by-email",
+    "managers-other-team",
+    "teams",
+    "teams-manager",
+    "deals",
+    "activities",
+    "surveys",
+]
+
+
+@pytest.mark.parametrize("case", OUTSIDE)
+def test_a_team_head_cannot_import_a_row_that_reaches_outside_his_department(
+    world: World, tmp_path: Path, case: str
+) -> None:
+    text, column = _outside_rows(world)[case]
+    before = backup.table_states(world.engine)
+    report = _import(world, tmp_path, case.split("-")[0], text)
+    assert report.errors, (case, report)
+    assert (report.errors[0].row, report.errors[0].column) == (2, column), report.errors
+    assert "не из вашего отдела" in report.errors[0].message or "вашей" in (
+        report.errors[0].message
+    )
+    assert backup.table_states(world.engine) == before
+
+
+def test_the_same_rows_inside_his_department_pass_the_check(world: World, tmp_path: Path) -> None:
+    mine = _named(world.engine, world.same_team, world.colleague)
+    own = _named(world.engine, world.own, world.own_manager)
+    files = {
+        "clients": f"client_id;name;owner_id\n{mine.client_ext};{mine.client_name};"
+        f"{own.manager_ext}\n",
+        "teams": f"client;role;manager\n{mine.client_name};service;{own.manager_ext}\n",
+        "deals": f"deal_id;client;manager;amount;stage;created\n"
+        f"d-2;{mine.client_name};{own.manager_ext};1000;Новая;2026-11-01\n",
+        "managers": f"manager_id;name;team\nnew-5;Новый Менеджер;{world.team}\n",
+    }
+    for entity, text in files.items():
+        report = _import(world, tmp_path, entity, text, dry_run=True)
+        assert report.errors == [], (entity, report.errors)
+
+
+def test_the_web_wizard_applies_the_same_department_check(
+    world: World, clients: dict[str, TestClient]
+) -> None:
+    other = _named(world.engine, world.other_team, world.other_manager)
+    mine = _named(world.engine, world.same_team, world.colleague)
+    head = clients["head"]
+    page = head.get("/import").text
+    csrf = page.split('name="csrf_token" value="')[1].split('"')[0]
+    body = f"client;role;manager\n{other.client_name};account;{mine.manager_ext}\n"
+    before = backup.table_states(world.engine)
+    answer = head.post(
+        "/import",
+        data={"csrf_token": csrf, "entity": "teams", "source": "generic"},
+        files={"file": ("teams.csv", body.encode(), "text/csv")},
+        follow_redirects=False,
+    )
+    wizard = answer.headers["location"]
+    form = {"csrf_token": csrf}
+    import re as _re
+
+    for name, options in _re.findall(
+        r'<select name="(col-\d+)"[^>]*>(.*?)</select>', head.get(wizard).text, _re.S
+    ):
+        chosen = _re.search(r'<option value="([^"]*)" selected>', options)
+        form[name] = chosen.group(1) if chosen else ""
+    checked = head.post(f"{wizard}/check", data=form)
+    assert "не из вашего отдела" in checked.text
+    job = head.post(f"{wizard}/apply", data=form, follow_redirects=False)
+    job_id = int(job.headers["location"].rsplit("/", 1)[1])
+    deadline = time.monotonic() + 60
+    while not jobs.get_job(world.engine, job_id).finished:
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    after = backup.table_states(world.engine)
+    after.pop("jobs"), before.pop("jobs")  # the import's job itself is the only new row
+    assert after == before
+
+
+# --- plans and lead answers are cut to the department -------------------------------------
+
+
+@pytest.fixture(scope="module")
+def plan_id(world: World) -> int:
+    summary, _ = plans.create_plan(
+        engine=world.engine,
+        solver=plans.solve,
+        settings=PlanSettings(time_limit=5.0),
+        strategy=Strategy.OPTIMAL,
+        today=dt.date(2026, 11, 22),
+    )
+    return summary.id
+
+
+def _team_ids(world: World) -> set[str]:
+    with UnitOfWork(world.engine) as uow:
+        return {
+            str(i)
+            for i in uow.session.scalars(select(Manager.id).where(Manager.team == world.team))
+        }
+
+
+def test_a_team_head_sees_only_his_departments_moves_of_a_plan(
+    world: World, clients: dict[str, TestClient], plan_id: int
+) -> None:
+    full = clients["admin"].get(f"/api/v1/plans/{plan_id}").json()
+    cut = clients["head"].get(f"/api/v1/plans/{plan_id}").json()
+    team = _team_ids(world)
+    assert full["hidden_moves"] == 0
+    assert cut["hidden_moves"] > 0, "the plan should move clients of other departments"
+    assert len(cut["moves"]) + cut["hidden_moves"] == len(full["moves"])
+    for move in cut["moves"]:
+        assert (move["before_id"] or move["after_id"]) in team, move
+    assert set(cut["managers"]) <= team
+    outside = [m for m in full["moves"] if (m["before_id"] or m["after_id"]) not in team]
+    page = clients["head"].get(f"/plans/{plan_id}").text
+    assert 'id="plan-hidden-moves"' in page
+    for move in outside[:20]:
+        assert move["client"] not in page
+        cid = move["client_id"]
+        assert clients["head"].get(f"/api/v1/plans/{plan_id}/explain/{cid}").status_code == 404
+        assert clients["head"].get(f"/plans/{plan_id}/explain/{cid}").status_code == 404
+        assert clients["admin"].get(f"/api/v1/plans/{plan_id}/explain/{cid}").status_code == 200
+
+
+def test_a_team_head_cannot_apply_a_plan_that_moves_other_departments_clients(
+    world: World, clients: dict[str, TestClient], plan_id: int
+) -> None:
+    before = backup.table_states(world.engine)
+    head = clients["head"]
+    csrf = head.get("/").text.split('"X-CSRF-Token": "')[1].split('"')[0]
+    answer = head.post(f"/api/v1/plans/{plan_id}/apply", headers={"X-CSRF-Token": csrf})
+    assert answer.status_code == 403 and "других отделов" in answer.text
+    assert backup.table_states(world.engine) == before
+
+
+def test_a_lead_answer_never_names_another_departments_client(
+    world: World, clients: dict[str, TestClient]
+) -> None:
+    with UnitOfWork(world.engine, write=True) as uow:
+        other = uow.session.get(Client, world.other_team)
+        assert other is not None
+        other.tax_id = other.tax_id or "7707083893"
+        other_inn, other_name = other.tax_id, other.name
+        uow.commit()
+    head = clients["head"]
+    csrf = head.get("/").text.split('"X-CSRF-Token": "')[1].split('"')[0]
+    answer = head.post(
+        "/api/v1/leads",
+        json={"name": "Какой-то лид", "tax_id": other_inn},
+        headers={"X-CSRF-Token": csrf},
+    )
+    assert answer.status_code == 200, answer.text
+    text = answer.text
+    assert other_name not in text and f'"client_id":{world.other_team}' not in text
+    assert answer.json()["decisions"][0]["hidden"] is True

@@ -17,11 +17,13 @@ from sqlalchemy import Engine, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
+from clientbase.core.access import Scope
 from clientbase.core.types import ActivityType, ClientStatus, Direction, Outcome, Role, RoleGroup
 from clientbase.db.bulk import insert_columns
 from clientbase.db.engine import writer
 from clientbase.db.failpoints import failpoint
 from clientbase.db.import_tables import ColumnMapping, ManagerAlias
+from clientbase.db.repository import visible_clients, visible_managers
 from clientbase.db.tables import (
     Activity,
     ChangeHistory,
@@ -176,8 +178,13 @@ def import_file(
     dry_run: bool = False,
     today: dt.date | None = None,
     progress: ProgressCallback | None = None,
+    scope: Scope | None = None,
 ) -> ImportReport:
     """Import one file of one entity: every row valid → all written in one transaction.
+
+    `scope` is the importing user's (None: the command line, everything): a department
+    head's rows that touch a client, a manager or a team outside his department are errors
+    of those rows, so nothing is written.
 
     A busy or concurrently changed database (SQLite "database is locked", PostgreSQL
     serialization failure, a unique key taken by a parallel import) is a ConflictError
@@ -192,7 +199,17 @@ def import_file(
         mapping = mapping or ImportMapping()
         try:
             return _import_table(
-                engine, entity, table, report, profile, source, mapping, dry_run, today, progress
+                engine,
+                entity,
+                table,
+                report,
+                profile,
+                source,
+                mapping,
+                dry_run,
+                today,
+                progress,
+                scope,
             )
         except IntegrityError as exc:
             if _is_unique_violation(exc):
@@ -262,6 +279,7 @@ def _import_table(
     dry_run: bool,
     today: dt.date | None,
     progress: ProgressCallback | None,
+    scope: Scope | None = None,
 ) -> ImportReport:
     # A dry run never takes the write lock; a real run holds it from the first read so
     # that nothing can change between validation and writing (ASVS 2.3.3).
@@ -288,7 +306,9 @@ def _import_table(
         if report.errors:
             return report
         frame = _frame(table, plan, profile, entity, mapping)
-        importer = _Importer(session, report, plan, source, today or dt.date.today(), progress)
+        importer = _Importer(
+            session, report, plan, source, today or dt.date.today(), progress, scope
+        )
         importer.run(entity, frame)
         if report.errors or dry_run:
             session.rollback()
@@ -627,8 +647,10 @@ class _Importer:
         source: str,
         today: dt.date,
         progress: ProgressCallback | None = None,
+        scope: Scope | None = None,
     ) -> None:
         self.progress = progress
+        self.scope = scope
         self.session = session
         self.report = report
         self.plan = plan
@@ -818,6 +840,8 @@ class _Importer:
             "feedback": self._feedback_columns,
         }
         keys, values = convert[entity]()
+        if self.scope is not None and not self.scope.is_everything:
+            self._within_scope(entity, keys, values, self.scope)
         self._duplicates(entity, keys, values)
         if self.failures:
             self._report_failures()
@@ -849,6 +873,91 @@ class _Importer:
                 "feedback": ColleagueFeedback,
             }[entity]
             self._upsert(model, keys, values)
+
+    def _within_scope(
+        self, entity: str, keys: list[Any], values: dict[str, list[Any]], scope: Scope
+    ) -> None:
+        """Rows touching a client, a manager or a team outside the user's department fail."""
+        session = self.session
+        manager_cond, client_cond = visible_managers(scope), visible_clients(scope)
+        assert manager_cond is not None and client_cond is not None
+        managers_ok = set(session.scalars(select(Manager.id).where(manager_cond)))
+        clients_ok = set(session.scalars(select(Client.id).where(client_cond)))
+        where = f"команда «{scope.team}»" if scope.team else "ваши клиенты"
+        not_client = f"клиент не из вашего отдела ({where}); его меняет руководитель всей компании"
+        not_manager = f"менеджер не из вашего отдела ({where})"
+
+        def outside(column: list[Any] | None, name: str, ok: set[int], message: str) -> None:
+            if column is not None:
+                self.fail(
+                    (i for i, v in enumerate(column) if v is not None and v not in ok),
+                    name,
+                    message,
+                )
+
+        if entity == "clients":
+            ids = self._ids(Client, keys)
+            outside([ids.get(k) for k in keys], "name", clients_ok, not_client)
+            outside(values.get("_owner"), "owner_id", managers_ok, not_manager)
+        elif entity == "managers":
+            # The manager a row would change: by its id in this source, a CRM user joined
+            # earlier, or the one manager with the row's e-mail (as the import links them).
+            ids = self._ids(Manager, keys)
+            ids.update(
+                session.execute(
+                    select(ManagerAlias.external_id, ManagerAlias.manager_id).where(
+                        ManagerAlias.source == self.source
+                    )
+                ).all()
+            )
+            by_email: dict[str, list[int]] = defaultdict(list)
+            for mid, email in session.execute(select(Manager.id, Manager.email)):
+                if email:
+                    by_email[email.casefold()].append(mid)
+            emails = values.get("email") or [None] * len(keys)
+            for key, email in zip(keys, emails, strict=True):
+                matches = by_email.get(email.casefold(), []) if email else []
+                if key not in ids and len(matches) == 1:
+                    ids[key] = matches[0]
+            outside([ids.get(k) for k in keys], "name", managers_ok, not_manager)
+            teams = values.get("team") or [None] * len(keys)
+            self.fail(
+                (
+                    i
+                    for i, (key, team) in enumerate(zip(keys, teams, strict=True))
+                    if (team is not None or key not in ids) and team != scope.team
+                ),
+                "team",
+                f"команда может быть только вашей: «{scope.team}»",
+            )
+        elif entity == "teams":
+            outside([k[0] for k in keys], "client", clients_ok, not_client)
+            outside(values["manager"], "manager", managers_ok, not_manager)
+        else:
+            outside(values.get("client_id"), "client", clients_ok, not_client)
+            for name, column in (
+                ("manager_id", "manager"),
+                ("from_manager_id", "from_manager"),
+                ("to_manager_id", "to_manager"),
+            ):
+                outside(values.get(name), column, managers_ok, not_manager)
+            model: Any = {"deals": Deal, "activities": Activity, "surveys": Survey}.get(entity)
+            if model is not None:
+                # A row that would rewrite a record of another department's client.
+                owner: dict[Any, Any] = dict(
+                    session.execute(
+                        select(model.external_id, model.client_id).where(
+                            model.source == self.source, model.external_id.in_(set(keys))
+                        )
+                    ).all()
+                    if len(keys) <= BIG
+                    else session.execute(
+                        select(model.external_id, model.client_id).where(
+                            model.source == self.source
+                        )
+                    ).all()
+                )
+                outside([owner.get(k) for k in keys], "client", clients_ok, not_client)
 
     def _duplicates(self, entity: str, keys: list[Any], values: dict[str, list[Any]]) -> None:
         """A key (and a manager's e-mail) may appear once among the rows without errors."""

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
+from clientbase.core.access import Scope
 from clientbase.planning.schemas import Diagnosis, Plan
 from clientbase.services import plans
 
@@ -44,11 +45,17 @@ class PlanPage:
     managers: list[ManagerBeforeAfter]
     moves: list[plans.Move]
     diagnosis: Diagnosis | None
+    hidden_moves: int = 0
 
 
-def plan_page(engine: Engine, plan_id: int) -> PlanPage:
-    """A stored plan with the per-manager comparison of today and the plan."""
-    summary, plan, inputs = plans.get_plan(engine, plan_id)
+def plan_page(engine: Engine, plan_id: int, scope: Scope | None = None) -> PlanPage:
+    """A stored plan with the per-manager comparison of today and the plan.
+
+    A head limited to one team sees his team's managers and the moves of its clients, and
+    only the number of the other moves.
+    """
+    view = plans.view_plan(engine, plan_id, scope)
+    summary, plan, inputs = view.summary, view.plan, view.inputs
     before_clients: dict[str, int] = {}
     before_potential: dict[str, float] = {}
     for c in inputs["clients"]:
@@ -60,7 +67,7 @@ def plan_page(engine: Engine, plan_id: int) -> PlanPage:
     for m in inputs["managers"]:
         stats = plan.managers.get(m["id"])
         after_clients = stats.clients if stats else 0
-        if not (after_clients or before_clients.get(m["id"])):
+        if not (after_clients or before_clients.get(m["id"])) or not view.shows_manager(m["id"]):
             continue
         rows.append(
             ManagerBeforeAfter(
@@ -80,6 +87,7 @@ def plan_page(engine: Engine, plan_id: int) -> PlanPage:
         summary=summary,
         plan=plan,
         managers=rows,
-        moves=plans.moves_of(plan, inputs),
+        moves=view.moves,
         diagnosis=plan.diagnosis,
+        hidden_moves=view.hidden_moves,
     )

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
+from clientbase.core.access import Scope
 from clientbase.core.capacity import Drivers, client_capacity
 from clientbase.core.season import month_bounds, seasonal_capacity, seasonal_hours
 from clientbase.core.types import (
@@ -29,10 +30,18 @@ from clientbase.core.types import (
 )
 from clientbase.db import tables as t
 from clientbase.db import teams_repository as teams_repo
+from clientbase.db.repository import visible_managers
 from clientbase.db.uow import UnitOfWork
-from clientbase.errors import BadInputError, ConflictError, InfeasibleError, NotFoundError
+from clientbase.errors import (
+    BadInputError,
+    ConflictError,
+    InfeasibleError,
+    NotFoundError,
+    OutsideScopeError,
+)
 from clientbase.planning.schemas import (
     Client,
+    Explanation,
     Instance,
     Manager,
     Plan,
@@ -95,6 +104,67 @@ class Move:
     client: str
     before: str | None
     after: str | None
+    before_id: str | None = None
+    after_id: str | None = None
+
+
+def department(engine: Engine, scope: Scope | None) -> set[str] | None:
+    """Ids (as a plan stores them) of the managers of the scope's department; None: all."""
+    condition = visible_managers(scope)
+    if condition is None:
+        return None
+    with UnitOfWork(engine) as uow:
+        return {str(i) for i in uow.session.scalars(select(t.Manager.id).where(condition))}
+
+
+def in_department(move: Move, managers: set[str] | None) -> bool:
+    """A move concerns the department when the client is its own today (or, when nobody
+    holds it today, when the plan gives it to the department)."""
+    if managers is None:
+        return True
+    owner = move.before_id if move.before_id is not None else move.after_id
+    return owner in managers
+
+
+@dataclass(frozen=True, slots=True)
+class PlanView:
+    """What a user may see of a plan: its own department's moves, counts of the rest."""
+
+    summary: PlanSummary
+    plan: Plan
+    inputs: dict[str, Any]
+    moves: list[Move]
+    hidden_moves: int
+    managers: set[str] | None
+
+    def shows_manager(self, manager_id: str) -> bool:
+        return self.managers is None or manager_id in self.managers
+
+
+def view_plan(engine: Engine, plan_id: int, scope: Scope | None = None) -> PlanView:
+    """A stored plan cut to the user's department (a head limited to one team)."""
+    summary, plan, inputs = get_plan(engine, plan_id)
+    managers = department(engine, scope)
+    moves = moves_of(plan, inputs)
+    shown = [m for m in moves if in_department(m, managers)]
+    return PlanView(summary, plan, inputs, shown, len(moves) - len(shown), managers)
+
+
+def explanation_for(
+    engine: Engine, plan_id: int, client_id: int, scope: Scope | None = None
+) -> Explanation:
+    """Why the plan gives this client to its manager; not found outside the department."""
+    view = view_plan(engine, plan_id, scope)
+    explanation = view.plan.explanations.get(str(client_id))
+    owner = next(
+        (c.get("owner_id") for c in view.inputs["clients"] if str(c["id"]) == str(client_id)),
+        None,
+    )
+    after = view.plan.assignment.get(str(client_id))
+    probe = Move(str(client_id), "", None, None, owner, after)
+    if explanation is None or not in_department(probe, view.managers):
+        raise NotFoundError(f"В плане #{plan_id} нет клиента {client_id}.")
+    return explanation
 
 
 def _eligibility(m: t.Manager) -> Eligibility:
@@ -310,21 +380,25 @@ def moves_of(plan: Plan, inputs: dict[str, Any]) -> list[Move]:
                     clients[cid]["name"] if cid in clients else cid,
                     names.get(before) if before else None,
                     names.get(after) if after else None,
+                    before or None,
+                    after or None,
                 )
             )
     return moves
 
 
-def diff_plans(engine: Engine, first: int, second: int) -> list[Move]:
-    """Clients whose manager differs between two stored plans."""
+def diff_plans(engine: Engine, first: int, second: int, scope: Scope | None = None) -> list[Move]:
+    """Clients whose manager differs between two stored plans (in the user's department)."""
     _, plan_a, inputs_a = get_plan(engine, first)
     _, plan_b, inputs_b = get_plan(engine, second)
+    managers = department(engine, scope)
+    owners = {c["id"]: c.get("owner_id") for c in inputs_a["clients"] + inputs_b["clients"]}
     names = {m["id"]: m["name"] for m in inputs_a["managers"] + inputs_b["managers"]}
     clients = {c["id"]: c["name"] for c in inputs_a["clients"] + inputs_b["clients"]}
     out = []
     for cid in sorted(set(plan_a.assignment) | set(plan_b.assignment), key=int):
         a, b = plan_a.assignment.get(cid), plan_b.assignment.get(cid)
-        if a != b:
+        if a != b and in_department(Move(cid, "", None, None, owners.get(cid), a or b), managers):
             out.append(
                 Move(
                     cid,
@@ -337,7 +411,12 @@ def diff_plans(engine: Engine, first: int, second: int) -> list[Move]:
 
 
 def apply_plan(
-    *, engine: Engine, plan_id: int, actor: str = "system", today: dt.date | None = None
+    *,
+    engine: Engine,
+    plan_id: int,
+    actor: str = "system",
+    today: dt.date | None = None,
+    scope: Scope | None = None,
 ) -> ApplyResult:
     """Apply a draft in one transaction: clients moved and clients newly given a manager.
 
@@ -345,6 +424,13 @@ def apply_plan(
     computed (someone else applied a plan, a client was locked, a manager left…).
     """
     today = today or dt.date.today()
+    if scope is not None and not scope.is_everything:
+        view = view_plan(engine, plan_id, scope)
+        if view.hidden_moves:
+            raise OutsideScopeError(
+                f"План #{plan_id} передаёт {view.hidden_moves} клиентов других отделов; "
+                "применить его может руководитель всей компании."
+            )
     with UnitOfWork(engine, write=True, lock=ASSIGNMENTS_LOCK) as uow:
         session = uow.session
         record = _load(session, plan_id)

@@ -15,13 +15,14 @@ from __future__ import annotations
 import datetime as dt
 import random
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, func, or_, select
 from sqlalchemy.orm import Session
 
+from clientbase.core.access import Scope
 from clientbase.core.capacity import Drivers, client_capacity
 from clientbase.core.roles import (
     DEFAULT_GROUP,
@@ -47,6 +48,7 @@ from clientbase.core.types import (
 )
 from clientbase.db import tables as t
 from clientbase.db import teams_repository as repo
+from clientbase.db.repository import visible_clients
 from clientbase.db.uow import UnitOfWork
 from clientbase.errors import BadInputError
 from clientbase.io import readers
@@ -630,6 +632,37 @@ def route_file(
         source=source,
         actor=actor,
     )
+
+
+def lead_answer(engine: Engine, report: RoutingReport, scope: Scope | None) -> dict[str, Any]:
+    """What the API answers for routed leads, cut to the caller's department.
+
+    A decision about a client the caller may not see (an existing client of another
+    department, or a new one given to another department's manager) keeps only its role,
+    whether the client existed and a neutral reason: no id, name or manager.
+    """
+    condition = visible_clients(scope)
+    visible: set[int] | None = None
+    if condition is not None:
+        ids = [d.client_id for d in report.decisions]
+        with UnitOfWork(engine) as uow:
+            visible = set(
+                uow.session.scalars(select(t.Client.id).where(condition, t.Client.id.in_(ids)))
+            )
+    decisions: list[dict[str, Any]] = []
+    for d in report.decisions:
+        if visible is None or d.client_id in visible:
+            decisions.append(asdict(d))
+        else:
+            decisions.append(
+                {
+                    "hidden": True,
+                    "role": d.role,
+                    "existing": d.existing,
+                    "reason": "клиент ведёт другой отдел",
+                }
+            )
+    return {"decisions": decisions, "created_clients": report.created_clients}
 
 
 def route_leads(

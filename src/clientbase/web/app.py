@@ -12,7 +12,13 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 
 from clientbase import __version__
-from clientbase.errors import ClientbaseError, ConflictError, InfeasibleError, NotFoundError
+from clientbase.errors import (
+    ClientbaseError,
+    ConflictError,
+    InfeasibleError,
+    NotFoundError,
+    OutsideScopeError,
+)
 from clientbase.web.auth import ForbiddenError, SessionMiddleware, csrf_protect
 from clientbase.web.i18n import LanguageMiddleware
 from clientbase.web.routes import (
@@ -40,6 +46,7 @@ STATIC = Path(__file__).parent / "static"
 HTTP_STATUS: list[tuple[type[ClientbaseError], int]] = [
     (NotFoundError, 404),
     (ForbiddenError, 403),
+    (OutsideScopeError, 403),
     (InfeasibleError, 422),
     (ConflictError, 409),
     (ClientbaseError, 400),

@@ -10,7 +10,6 @@ from fastapi import APIRouter, Query
 
 from clientbase.core import kpi as kpi_core
 from clientbase.core.filters import ManagerFilter
-from clientbase.errors import NotFoundError
 from clientbase.planning.schemas import Settings, Strategy
 from clientbase.services import capacity, catalog, jobs, kpi, plans, rotation, routing, teams
 from clientbase.web.auth import HeadDep, ScopeDep, UserDep
@@ -165,14 +164,16 @@ def api_job(engine: EngineDep, user: HeadDep, job_id: IdPath) -> dict[str, Any]:
 
 @router.get("/plans/{plan_id}")
 def api_plan(engine: EngineDep, user: HeadDep, plan_id: IdPath) -> dict[str, Any]:
-    """A plan's summary, its moves and per-manager figures."""
-    summary, plan, inputs = plans.get_plan(engine, plan_id)
+    """A plan's summary, its moves and per-manager figures (a team's head: his team's)."""
+    view = plans.view_plan(engine, plan_id, user.scope)
+    plan = view.plan
     return {
-        "summary": asdict(summary),
+        "summary": asdict(view.summary),
         "lower_bound": plan.lower_bound,
         "gap": plan.gap,
-        "managers": {k: v.to_dict() for k, v in plan.managers.items()},
-        "moves": [asdict(m) for m in plans.moves_of(plan, inputs)],
+        "managers": {k: v.to_dict() for k, v in plan.managers.items() if view.shows_manager(k)},
+        "moves": [asdict(m) for m in view.moves],
+        "hidden_moves": view.hidden_moves,
         "diagnosis": plan.diagnosis.text if plan.diagnosis else None,
     }
 
@@ -182,24 +183,19 @@ def api_plan_explain(
     engine: EngineDep, user: HeadDep, plan_id: IdPath, client_id: IdPath
 ) -> dict[str, Any]:
     """Why the plan gives this client to this manager."""
-    _, plan, _ = plans.get_plan(engine, plan_id)
-    explanation = plan.explanations.get(str(client_id))
-    if explanation is None:
-        raise NotFoundError(f"В плане #{plan_id} нет клиента {client_id}.")
-    return asdict(explanation)
+    return asdict(plans.explanation_for(engine, plan_id, client_id, user.scope))
 
 
 @router.post("/plans/{plan_id}/apply")
 def api_plan_apply(engine: EngineDep, user: HeadDep, plan_id: IdPath) -> dict[str, Any]:
     """Apply a draft in one transaction (409 when the data changed or it is not a draft)."""
-    return asdict(plans.apply_plan(engine=engine, plan_id=plan_id, actor=user.login))
+    return asdict(
+        plans.apply_plan(engine=engine, plan_id=plan_id, actor=user.login, scope=user.scope)
+    )
 
 
 @router.post("/leads")
 def api_route_lead(engine: EngineDep, user: HeadDep, lead: dict[str, Any]) -> dict[str, Any]:
     """Route one arriving lead (canonical client fields: name, region, industry, tier…)."""
     report = routing.route_lead(engine=engine, lead=lead, source="api", actor=user.login)
-    return {
-        "decisions": [asdict(d) for d in report.decisions],
-        "created_clients": report.created_clients,
-    }
+    return routing.lead_answer(engine, report, user.scope)

@@ -214,6 +214,7 @@ async def import_check(
             source=meta["source"],
             mapping=ImportMapping(meta.get("mapping") or {}),
             dry_run=True,
+            scope=user.scope,
         )
     )
     if report.errors:
@@ -259,6 +260,7 @@ async def import_apply(request: Request, engine: EngineDep, user: HeadDep, token
             source=meta["source"],
             mapping=ImportMapping(meta.get("mapping") or {}),
             progress=tick,
+            scope=user.scope,
         )
         if report.errors:
             write_errors(report, folder / "errors.csv")

@@ -8,7 +8,6 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from clientbase.core.types import Role
-from clientbase.errors import NotFoundError
 from clientbase.planning.schemas import Settings, Strategy
 from clientbase.services import jobs, plan_views, plans
 from clientbase.web.auth import HeadDep
@@ -119,7 +118,7 @@ def plans_compare(
     second: Annotated[int, Query(ge=1, le=2**63 - 1)],
 ) -> HTMLResponse:
     """Two drafts side by side: the clients whose manager differs."""
-    moves = plans.diff_plans(engine, first, second)
+    moves = plans.diff_plans(engine, first, second, user.scope)
     return templates.TemplateResponse(
         request, "plans/compare.html", {"first": first, "second": second, "moves": moves}
     )
@@ -128,7 +127,7 @@ def plans_compare(
 @router.get("/plans/{plan_id}", response_class=HTMLResponse)
 def plan_page(request: Request, engine: EngineDep, user: HeadDep, plan_id: IdPath) -> HTMLResponse:
     """One plan: summary, loads before/after, moves with explanations, diagnosis."""
-    page = plan_views.plan_page(engine, plan_id)
+    page = plan_views.plan_page(engine, plan_id, user.scope)
     others = [p for p in plans.list_plans(engine) if p.id != plan_id][:20]
     return templates.TemplateResponse(request, "plans/show.html", {"p": page, "others": others})
 
@@ -138,13 +137,7 @@ def plan_explain(
     request: Request, engine: EngineDep, user: HeadDep, plan_id: IdPath, client_id: IdPath
 ) -> HTMLResponse:
     """Why this client goes to this manager (an HTMX fragment)."""
-    _, plan, _ = plans.get_plan(engine, plan_id)
-    explanation = plan.explanations.get(str(client_id))
-    if explanation is None:
-        raise NotFoundError(
-            gettext("В плане #%(plan)s нет клиента %(client)s.")
-            % {"plan": plan_id, "client": client_id}
-        )
+    explanation = plans.explanation_for(engine, plan_id, client_id, user.scope)
     return templates.TemplateResponse(
         request, "plans/_explain.html", {"e": explanation, "client_id": client_id}
     )
@@ -153,7 +146,7 @@ def plan_explain(
 @router.post("/plans/{plan_id}/apply")
 def plan_apply(engine: EngineDep, user: HeadDep, plan_id: IdPath) -> Response:
     """Apply a draft in one transaction (refused when the data changed)."""
-    plans.apply_plan(engine=engine, plan_id=plan_id, actor=user.login)
+    plans.apply_plan(engine=engine, plan_id=plan_id, actor=user.login, scope=user.scope)
     return RedirectResponse(f"/plans/{plan_id}?applied=1", status_code=303)
 
 
