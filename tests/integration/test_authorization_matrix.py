@@ -8,8 +8,8 @@ for heads is a 403 for a manager, and anonymous requests never reach data.
 from __future__ import annotations
 
 import datetime as dt
-import time
 import os
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -465,6 +465,15 @@ def _outside_rows(world: World) -> dict[str, tuple[str, str]]:
             f"s-1;{mine.client_name};{other.manager_ext};5;2026-11-01\n",
             "manager",
         ),
+        "plans": (
+            f"manager;period;amount\n{other.manager_ext};2026-12;100000\n",
+            "manager",
+        ),
+        "feedback": (
+            f"from_manager;to_manager;date;score\n"
+            f"{mine.manager_ext};{other.manager_ext};2026-11-01;4\n",
+            "to_manager",
+        ),
     }
 
 
@@ -479,6 +488,8 @@ OUTSIDE = [
     "deals",
     "activities",
     "surveys",
+    "plans",
+    "feedback",
 ]
 
 
@@ -628,3 +639,212 @@ def test_a_lead_answer_never_names_another_departments_client(
     text = answer.text
     assert other_name not in text and f'"client_id":{world.other_team}' not in text
     assert answer.json()["decisions"][0]["hidden"] is True
+
+
+# --- every route of the app, classified: a new route must take a place here -------------
+
+PUBLIC = "public"  # no login
+EVERYONE = "everyone"  # every logged-in user, cut to his scope
+HEADS = "heads"  # heads of sales and admins (403 for a manager)
+COMPANY = "company"  # the whole company's head and admins (403 for a team's head too)
+CLIENT = "client"  # any user who may see the client (404 outside his scope)
+CLIENT_HEADS = "client-heads"  # heads who may see the client
+MANAGER = "manager"  # heads whose department holds the manager (404 outside)
+PLAN = "plan"  # heads; a team's head sees his department's part
+UPLOAD = "upload"  # the head who uploaded the file
+
+ACCESS: dict[tuple[str, str], str] = {
+    ("GET", "/"): EVERYONE,
+    ("GET", "/api/v1/capacity"): EVERYONE,
+    ("GET", "/api/v1/clients"): EVERYONE,
+    ("GET", "/api/v1/clients/{client_id}"): CLIENT,
+    ("GET", "/api/v1/clients/{client_id}/team"): CLIENT,
+    ("GET", "/api/v1/jobs/{job_id}"): HEADS,
+    ("GET", "/api/v1/kpi"): EVERYONE,
+    ("POST", "/api/v1/leads"): HEADS,
+    ("GET", "/api/v1/managers"): EVERYONE,
+    ("GET", "/api/v1/openapi.json"): EVERYONE,
+    ("GET", "/api/v1/plans"): HEADS,
+    ("POST", "/api/v1/plans"): HEADS,
+    ("GET", "/api/v1/plans/{plan_id}"): PLAN,
+    ("POST", "/api/v1/plans/{plan_id}/apply"): PLAN,
+    ("GET", "/api/v1/plans/{plan_id}/explain/{client_id}"): PLAN,
+    ("GET", "/api/v1/rotation/effect"): HEADS,
+    ("GET", "/api/v1/rotation/warnings"): EVERYONE,
+    ("GET", "/api/v1/session"): EVERYONE,
+    ("GET", "/board"): EVERYONE,
+    ("GET", "/bonus"): EVERYONE,
+    ("GET", "/bonus/statement.xlsx"): EVERYONE,
+    ("POST", "/bonus/what-if"): HEADS,
+    ("GET", "/capacity"): EVERYONE,
+    ("GET", "/capacity/headcount"): HEADS,
+    ("GET", "/capacity/settings"): HEADS,
+    ("POST", "/capacity/settings"): COMPANY,
+    ("GET", "/clients"): EVERYONE,
+    ("GET", "/clients/{client_id}"): CLIENT,
+    ("POST", "/clients/{client_id}/contacts"): CLIENT,
+    ("POST", "/clients/{client_id}/team"): CLIENT_HEADS,
+    ("GET", "/crosssell"): EVERYONE,
+    ("POST", "/crosssell"): COMPANY,
+    ("GET", "/favicon.ico"): PUBLIC,
+    ("GET", "/healthz"): PUBLIC,
+    ("GET", "/import"): HEADS,
+    ("POST", "/import"): HEADS,
+    ("GET", "/import/{token}"): UPLOAD,
+    ("POST", "/import/{token}/apply"): UPLOAD,
+    ("POST", "/import/{token}/check"): UPLOAD,
+    ("GET", "/import/{token}/errors.csv"): UPLOAD,
+    ("GET", "/import/{token}/report"): UPLOAD,
+    ("GET", "/jobs/{job_id}"): HEADS,
+    ("GET", "/kpi"): EVERYONE,
+    ("GET", "/kpi/drill"): EVERYONE,
+    ("GET", "/kpi/export.xlsx"): EVERYONE,
+    ("GET", "/kpi/managers/{manager_id}"): MANAGER,
+    ("POST", "/kpi/managers/{manager_id}/assess"): MANAGER,
+    ("POST", "/kpi/plans"): HEADS,
+    ("POST", "/language"): PUBLIC,
+    ("GET", "/login"): PUBLIC,
+    ("POST", "/login"): PUBLIC,
+    ("POST", "/logout"): EVERYONE,
+    ("GET", "/managers"): EVERYONE,
+    ("POST", "/managers/{manager_id}/leave"): MANAGER,
+    ("GET", "/plans"): HEADS,
+    ("POST", "/plans"): HEADS,
+    ("GET", "/plans/compare"): PLAN,
+    ("GET", "/plans/{plan_id}"): PLAN,
+    ("POST", "/plans/{plan_id}/apply"): PLAN,
+    ("POST", "/plans/{plan_id}/discard"): PLAN,
+    ("GET", "/plans/{plan_id}/explain/{client_id}"): PLAN,
+    ("GET", "/roles"): HEADS,
+    ("POST", "/roles/lead"): HEADS,
+    ("POST", "/roles/leave"): HEADS,
+    ("POST", "/roles/route"): COMPANY,
+    ("POST", "/roles/rules"): COMPANY,
+    ("GET", "/roles/rules.{suffix}"): HEADS,
+    ("GET", "/rotation"): EVERYONE,
+    ("POST", "/rotation/run"): COMPANY,
+    ("GET", "/rotation/warnings.csv"): EVERYONE,
+}
+
+
+def _app_routes(world: World) -> set[tuple[str, str]]:
+    app = create_app(world.engine)
+    found: set[tuple[str, str]] = set()
+    for route in app.routes:
+        inner = getattr(route, "original_router", None)
+        for r in inner.routes if inner is not None else [route]:
+            for method in getattr(r, "methods", set()) - {"HEAD"}:
+                found.add((method, getattr(r, "path", "")))
+    return {r for r in found if r[1] and not r[1].startswith("/static")}
+
+
+def test_every_route_of_the_app_has_its_place_in_the_authorization_matrix(
+    world: World,
+) -> None:
+    assert _app_routes(world) == set(ACCESS)
+
+
+def _url(path: str, world: World, plan: int) -> str:
+    return (
+        path.replace("{client_id}", str(world.other_team))
+        .replace("{manager_id}", str(world.other_manager))
+        .replace("{plan_id}", str(plan))
+        .replace("{job_id}", "1")
+        .replace("{token}", "not-yours")
+        .replace("{suffix}", "csv")
+    )
+
+
+def _csrf(client: TestClient) -> str:
+    return client.get("/").text.split('"X-CSRF-Token": "')[1].split('"')[0]
+
+
+# A valid form for the writes that need one: refusals must come from the scope, not from
+# a missing field.
+FORMS: dict[str, dict[str, str]] = {
+    "/clients/{client_id}/contacts": {"name": "Иван Петров"},
+    "/clients/{client_id}/team": {"role": "service", "manager_id": "{own_manager}"},
+    "/kpi/managers/{manager_id}/assess": {"score-needs": "4"},
+}
+
+
+def _call(client: TestClient, method: str, url: str, path: str = "", world: Any = None) -> int:
+    if method == "GET":
+        return client.get(url, follow_redirects=False).status_code
+    headers = {"X-CSRF-Token": _csrf(client)}
+    form = {
+        k: v.replace("{own_manager}", str(world.own_manager)) if world else v
+        for k, v in FORMS.get(path, {}).items()
+    }
+    return client.post(url, headers=headers, data=form, follow_redirects=False).status_code
+
+
+MANAGEMENT = sorted(k for k, v in ACCESS.items() if v in (HEADS, COMPANY, PLAN, CLIENT_HEADS))
+
+
+@pytest.mark.parametrize(("method", "path"), MANAGEMENT)
+def test_a_manager_is_refused_every_management_route(
+    world: World, clients: dict[str, TestClient], plan_id: int, method: str, path: str
+) -> None:
+    before = backup.table_states(world.engine)
+    status = _call(clients["manager"], method, _url(path, world, plan_id))
+    assert status == 403, (method, path, status)
+    assert backup.table_states(world.engine) == before
+
+
+@pytest.mark.parametrize(("method", "path"), sorted(k for k, v in ACCESS.items() if v == COMPANY))
+def test_a_team_head_is_refused_every_company_wide_write(
+    world: World, clients: dict[str, TestClient], plan_id: int, method: str, path: str
+) -> None:
+    before = backup.table_states(world.engine)
+    assert _call(clients["head"], method, _url(path, world, plan_id)) == 403, path
+    assert backup.table_states(world.engine) == before
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    sorted(k for k, v in ACCESS.items() if v in (CLIENT, CLIENT_HEADS, MANAGER)),
+)
+@pytest.mark.parametrize("user", ["head", "manager"])
+def test_a_client_or_manager_of_another_department_is_not_found_on_any_path(
+    world: World,
+    clients: dict[str, TestClient],
+    plan_id: int,
+    method: str,
+    path: str,
+    user: str,
+) -> None:
+    before = backup.table_states(world.engine)
+    status = _call(clients[user], method, _url(path, world, plan_id), path, world)
+    allowed_403 = user == "manager" and ACCESS[(method, path)] in (CLIENT_HEADS, MANAGER)
+    assert status == 404 or (allowed_403 and status == 403), (user, method, path, status)
+    assert backup.table_states(world.engine) == before
+
+
+@pytest.mark.parametrize(("method", "path"), sorted(k for k, v in ACCESS.items() if v != PUBLIC))
+def test_an_anonymous_request_never_reaches_a_route_behind_the_login(
+    world: World, anonymous: TestClient, plan_id: int, method: str, path: str
+) -> None:
+    url = _url(path, world, plan_id)
+    answer = (
+        anonymous.get(url, follow_redirects=False)
+        if method == "GET"
+        else anonymous.post(url, data={}, follow_redirects=False)
+    )
+    if path.startswith("/api/"):
+        assert answer.status_code == 401, (method, path)
+    else:
+        assert answer.status_code in (303, 403), (method, path, answer.status_code)
+        if answer.status_code == 303:
+            assert answer.headers["location"].startswith("/login")
+
+
+@pytest.mark.parametrize(
+    "path", sorted(p for (m, p), v in ACCESS.items() if v == EVERYONE and m == "GET")
+)
+@pytest.mark.parametrize("user", ["admin", "head", "manager"])
+def test_every_report_page_opens_for_every_role(
+    world: World, clients: dict[str, TestClient], path: str, user: str
+) -> None:
+    query = {"kpi": "volume", "manager_id": world.own_manager} if path == "/kpi/drill" else None
+    assert clients[user].get(path, params=query).status_code == 200, (user, path)

@@ -15,6 +15,7 @@ from clientbase.core.season import season_from_dict, season_to_dict
 from clientbase.errors import BadInputError
 from clientbase.services import capacity, catalog, season
 from clientbase.web.auth import HeadDep, ScopeDep
+from clientbase.web.company import CompanyHeadDep
 from clientbase.web.deps import EngineDep
 from clientbase.web.i18n import N_
 from clientbase.web.i18n import gettext as _
@@ -123,7 +124,7 @@ def capacity_settings(request: Request, engine: EngineDep, user: HeadDep) -> HTM
 @router.post("/capacity/settings")
 def capacity_settings_save(
     engine: EngineDep,
-    user: HeadDep,
+    user: CompanyHeadDep,
     tables: Annotated[str, Form(max_length=200_000)],
     season_table: Annotated[str | None, Form(max_length=200_000)] = None,
 ) -> Response:

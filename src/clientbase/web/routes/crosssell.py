@@ -11,7 +11,8 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 
 from clientbase.services import catalog, crosssell
-from clientbase.web.auth import HeadDep, ScopeDep
+from clientbase.web.auth import ScopeDep
+from clientbase.web.company import CompanyHeadDep
 from clientbase.web.deps import EngineDep
 from clientbase.web.templating import templates
 from clientbase.web.uploads import upload_on_disk
@@ -47,7 +48,7 @@ def crosssell_page(request: Request, engine: EngineDep, scope: ScopeDep) -> HTML
 async def crosssell_route(
     request: Request,
     engine: EngineDep,
-    user: HeadDep,
+    user: CompanyHeadDep,
     file: Annotated[UploadFile, File()],
     dry_run: Annotated[bool, Form()] = True,
 ) -> HTMLResponse:

@@ -17,9 +17,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.background import BackgroundTask
 from starlette.responses import FileResponse
 
-from clientbase.errors import BadInputError
+from clientbase.errors import BadInputError, NotFoundError
 from clientbase.services import catalog, routing, teams
 from clientbase.web.auth import HeadDep
+from clientbase.web.company import CompanyHeadDep
 from clientbase.web.deps import EngineDep, IdPath
 from clientbase.web.i18n import gettext as _
 from clientbase.web.templating import templates
@@ -71,7 +72,7 @@ def roles_page(request: Request, engine: EngineDep, user: HeadDep, days: int = 9
 @router.post("/roles/rules")
 async def rules_upload(
     engine: EngineDep,
-    user: HeadDep,
+    user: CompanyHeadDep,
     file: Annotated[UploadFile, File()],
     replace: Annotated[bool, Form()] = False,
 ) -> Response:
@@ -104,7 +105,7 @@ def rules_export(engine: EngineDep, user: HeadDep, suffix: str) -> FileResponse:
 def route_now(
     request: Request,
     engine: EngineDep,
-    user: HeadDep,
+    user: CompanyHeadDep,
     dry_run: Annotated[bool, Form()] = True,
 ) -> HTMLResponse:
     """Route every client whose team lacks a needed role (a preview, or for real)."""
@@ -141,7 +142,7 @@ def set_team_member(
 def _in_department(engine: EngineDep, user: HeadDep, manager_id: int) -> None:
     visible = catalog.visible_manager_ids(engine, scope=user.scope)
     if manager_id not in visible:
-        raise BadInputError(_("Менеджер #%(id)s не найден в вашем отделе.") % {"id": manager_id})
+        raise NotFoundError(_("Менеджер #%(id)s не найден в вашем отделе.") % {"id": manager_id})
 
 
 @router.post("/managers/{manager_id}/leave", response_class=HTMLResponse)

@@ -12,7 +12,8 @@ from fastapi.responses import HTMLResponse, Response
 
 from clientbase.io.writers import escape_formula as neutralize
 from clientbase.services import catalog, rotation
-from clientbase.web.auth import HeadDep, ScopeDep
+from clientbase.web.auth import ScopeDep
+from clientbase.web.company import CompanyHeadDep
 from clientbase.web.deps import EngineDep
 from clientbase.web.i18n import gettext as _
 from clientbase.web.templating import templates
@@ -108,7 +109,7 @@ def warnings_csv(engine: EngineDep, scope: ScopeDep, days: DayQuery | None = Non
 def rotation_run(
     request: Request,
     engine: EngineDep,
-    user: HeadDep,
+    user: CompanyHeadDep,
     run_date: Annotated[dt.date, Form()],
     dry_run: Annotated[bool, Form()] = False,
     confirm_vip: Annotated[bool, Form()] = False,
