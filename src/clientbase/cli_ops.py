@@ -44,19 +44,21 @@ def restore(
         bool, typer.Option("--yes", help="Не спрашивать подтверждения: данные базы заменятся.")
     ] = False,
 ) -> None:
-    """Заменить содержимое базы копией (в одной транзакции: всё или ничего)."""
+    """Заменить содержимое базы копией, проверенной целиком; при ошибке база не меняется."""
     meta = backups.read_meta(file)
     if not yes:
         typer.confirm(
-            f"Все данные базы будут заменены копией от {meta['created_at']}. Продолжить?",
+            f"Все данные базы будут заменены копией от {meta.get('created_at', '?')}. Продолжить?",
             abort=True,
         )
     engine = database.open_for_restore(db)
-    with err.status("Восстанавливаю…") as status:
+    with err.status("Проверяю копию…") as status:
         backups.restore(
             engine,
             file,
+            checked=lambda name, rows: status.update(f"Проверено: {name} ({rows})"),
             progress=lambda name, rows: status.update(f"Восстановлено: {name} ({rows})"),
         )
+    engine.dispose()
     out.print(_counts(meta))
-    out.print(f"База восстановлена из {file}.")
+    out.print(f"База восстановлена из {file}: копия проверена, все таблицы совпали.")

@@ -47,22 +47,53 @@ def test_a_plan_apply_killed_before_commit_changes_nothing_and_can_be_redone(
     assert result.moved == summary.moves
 
 
-def test_a_restore_killed_midway_leaves_the_previous_database(demo: Engine, tmp_path: Path) -> None:
-    copy = tmp_path / "copy.zip"
+def _backup_then_one_more_row(demo: Engine, copy: Path) -> dict[str, backup.TableState]:
+    """A backup, a row written after it, and the live state a failed restore must keep.
+
+    A SQLite restore swaps the file only when no one else has it open (the web workers are
+    stopped for it): this test's own pooled connections are closed before it runs.
+    """
     backup.backup(demo, copy)
     with UnitOfWork(demo, write=True) as uow:
         uow.session.add(t.AppMeta(key="after-backup", value="kept"))
         uow.commit()
     before = backup.table_states(demo)
+    demo.dispose()
+    return before
+
+
+@pytest.mark.parametrize("point", ["restore-before-commit", "restore-before-swap"])
+def test_a_restore_killed_midway_leaves_the_previous_database(
+    demo: Engine, tmp_path: Path, point: str
+) -> None:
+    """Killed with every row loaded (before the check), or checked and about to swap."""
+    copy = tmp_path / "copy.zip"
+    before = _backup_then_one_more_row(demo, copy)
     kill_at_failpoint(
-        ["restore", str(copy), "--yes", "--db", _url(demo)],
-        tmp_path / "marker",
-        point="restore-before-commit",
+        ["restore", str(copy), "--yes", "--db", _url(demo)], tmp_path / "marker", point=point
     )
     assert integrity_ok(demo)
     assert backup.table_states(demo) == before
     with UnitOfWork(demo) as uow:
         assert uow.session.scalar(select(func.count()).select_from(t.Client)) == 300
+        assert uow.session.get(t.AppMeta, "after-backup") is not None
+    # What the killed restore left beside a SQLite file does not block the next one.
+    demo.dispose()
+    backup.restore(demo, copy)
+    with UnitOfWork(demo) as uow:
+        assert uow.session.get(t.AppMeta, "after-backup") is None
+
+
+def test_a_restore_acknowledged_to_the_user_survives_a_kill_right_after(
+    demo: Engine, tmp_path: Path
+) -> None:
+    copy = tmp_path / "copy.zip"
+    backup.backup(demo, copy)
+    restored = backup.table_states(demo)
+    _backup_then_one_more_row(demo, tmp_path / "later.zip")
+    kill_after_acknowledgement(["restore", str(copy), "--yes", "--db", _url(demo)], "восстановлена")
+    assert integrity_ok(demo)
+    assert backup.table_states(demo) == restored
 
 
 def test_a_plan_apply_acknowledged_to_the_user_survives_a_kill_right_after(
