@@ -281,7 +281,8 @@ def test_a_backup_that_passes_its_checksums_but_loads_otherwise_is_rolled_back(
         tables["users"]["checksum"] = hashlib.sha256(content).hexdigest()
 
     forged = _with_meta(_rewritten(file, tmp_path / "a.zip", users), tmp_path / "b.zip", checksum)
-    with pytest.raises(backups.DamagedBackupError, match="после загрузки таблица users не совпадает"):
+    loaded_otherwise = "после загрузки таблица users не совпадает"
+    with pytest.raises(backups.DamagedBackupError, match=loaded_otherwise):
         backups.restore(engine, forged)
     _assert_exactly_as_it_was(engine, before)
     assert _folder_leftovers(engine) == []

@@ -29,7 +29,7 @@ import tempfile
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -259,7 +259,7 @@ def _damaged(source: Path, problem: str) -> DamagedBackupError:
 def _open_zip(source: Path) -> zipfile.ZipFile:
     try:
         return zipfile.ZipFile(source)
-    except (zipfile.BadZipFile, OSError) as exc:
+    except zipfile.BadZipFile as exc:
         with source.open("rb") as fh:
             start = fh.read(len(ZIP_MAGIC))
         if start == ZIP_MAGIC:
@@ -268,6 +268,10 @@ def _open_zip(source: Path) -> zipfile.ZipFile:
             ) from exc
         raise BadInputError(
             f"{source}: это не резервная копия clientbase ({exc}). {UNCHANGED}"
+        ) from exc
+    except OSError as exc:
+        raise BadInputError(
+            f"Файл резервной копии не читается: {source} ({exc.strerror}). {UNCHANGED}"
         ) from exc
 
 
@@ -591,17 +595,25 @@ def _swap(live: Path, fresh: Path) -> None:
         # using it, it would write into a file nobody sees and create a `-wal` next to the
         # new one. Blank the old header so that SQLite refuses it ("file is not a
         # database") — only when nothing else names that file (a hard link is a copy).
-        replaced = os.fstat(old)
-        if replaced.st_nlink == 0 and replaced.st_ino != live.stat().st_ino:
-            os.lseek(old, 0, os.SEEK_SET)
-            os.write(old, bytes(100))
+        # Best effort: the swap itself is done and must not be reported as failed.
+        with suppress(OSError):
+            replaced = os.fstat(old)
+            if replaced.st_nlink == 0 and replaced.st_ino != live.stat().st_ino:
+                os.lseek(old, 0, os.SEEK_SET)
+                os.write(old, bytes(100))
     finally:
         os.close(old)
 
 
 def _new_file_beside(live: Path) -> Path:
     """An empty file in the live database's folder, with the live file's permissions."""
-    fd, name = tempfile.mkstemp(prefix=f".{live.name}.restore-", suffix=".db", dir=live.parent)
+    try:
+        fd, name = tempfile.mkstemp(prefix=f".{live.name}.restore-", suffix=".db", dir=live.parent)
+    except OSError as exc:
+        raise DatabaseError(
+            f"Не удалось создать новый файл базы в папке {live.parent} ({exc.strerror}). "
+            f"{UNCHANGED}"
+        ) from exc
     os.close(fd)
     fresh = Path(name)
     if live.exists():
