@@ -10,6 +10,7 @@ from rich.table import Table
 
 from clientbase.cli_common import DbOption, out
 from clientbase.core.access import USER_ROLE_RU, UserRole
+from clientbase.core.passwords import policy_text
 from clientbase.services import accounts, database
 
 users_app = typer.Typer(
@@ -20,21 +21,25 @@ PASSWORD_ENV = "CLIENTBASE_NEW_PASSWORD"
 PasswordOpt = Annotated[
     str | None,
     typer.Option(
-        help=f"Пароль (не короче 8 символов). Без него берётся {PASSWORD_ENV} "
+        help=f"Пароль ({policy_text()}). Без него берётся {PASSWORD_ENV} "
         "или создаётся случайный и печатается.",
         show_default=False,
     ),
 ]
 
 
-def _password(given: str | None) -> tuple[str, bool]:
-    """The password to set and whether it was generated (and so must be printed)."""
+def _password(given: str | None, login: str) -> tuple[str, bool]:
+    """The password to set and whether it was generated (and so must be printed).
+
+    A given one is checked against the password policy by the service (Russian message,
+    exit code 1); a generated one always passes it.
+    """
     if given:
         return given, False
     from_env = os.environ.get(PASSWORD_ENV)
     if from_env:
         return from_env, False
-    return accounts.new_password(), True
+    return accounts.new_password(avoid=[login]), True
 
 
 @users_app.command("add")
@@ -54,7 +59,7 @@ def users_add(
 ) -> None:
     """Добавить учётную запись."""
     engine = database.open_database(db)
-    secret, generated = _password(password)
+    secret, generated = _password(password, login)
     user = accounts.create_user(
         engine,
         login=login,
@@ -115,7 +120,7 @@ def users_reset_password(
 ) -> None:
     """Задать новый пароль (или случайный) и завершить все сеансы пользователя."""
     engine = database.open_database(db)
-    secret, generated = _password(password)
+    secret, generated = _password(password, login)
     accounts.reset_password(engine, login=login, password=secret)
     out.print(f"Пароль «{login}» изменён; все сеансы завершены.")
     if generated:

@@ -40,6 +40,20 @@ class Settings(BaseSettings):
     reader_cpu_seconds: int = 300
     reader_max_cells: int = 20_000_000
     reader_max_columns: int = 2_000
+    # Logins (docs/decisions/0025-login-throttling.md). `login_max_failures` above is the
+    # number of wrong passwords in a row that cost nothing; after them each one makes the
+    # account's next check wait, from `login_first_wait_seconds` doubling up to
+    # `login_lock_minutes`; a run of failures is forgotten after `login_failure_memory_minutes`.
+    login_first_wait_seconds: int = 15
+    login_failure_memory_minutes: int = 60
+    # Failed logins one client address may make in a sliding window (per web worker): past
+    # that it is answered 429 until its oldest failure leaves the window.
+    login_address_failures: int = 30
+    login_address_window_minutes: int = 10
+    # Password hash checks running at once (Argon2id: 64 MiB and about 0.2 s of CPU each);
+    # 0 = one per CPU core.
+    login_hash_concurrency: int = 0
+    password_min_length: int = 10
 
 
 @lru_cache(maxsize=1)

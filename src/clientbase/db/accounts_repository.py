@@ -25,6 +25,15 @@ class AccountRepository:
         """The user with this id."""
         return self.session.get(User, user_id)
 
+    def get_for_update(self, user_id: int) -> User | None:
+        """The user with this id, his row locked until the transaction ends (PostgreSQL).
+
+        Two concurrent logins of one account then count their failures one after the other;
+        on SQLite the writer's BEGIN IMMEDIATE already serialises them.
+        """
+        stmt = select(User).where(User.id == user_id).with_for_update()
+        return self.session.scalars(stmt).first()
+
     def all(self) -> list[User]:
         """Every account, by login."""
         return list(self.session.scalars(select(User).order_by(User.login)))

@@ -3,34 +3,55 @@
 A session cookie carries a random token; the table keeps only its SHA-256, so a copy of the
 database does not let anybody in. Sessions end after an idle time and an absolute time, on
 logout, on a password reset and when the user is disabled. A new token is issued at every
-login (session fixation). After `login_max_failures` wrong passwords in a row the account
-waits `login_lock_minutes` (the rate limit holds across web workers: it is in the database).
+login (session fixation).
+
+A login never holds the write lock while a password hash is checked: the user is read in a
+read-only unit of work, the hash is verified with no transaction open (at most
+`login_hash_concurrency` checks at once), and the outcome is written in a short write
+transaction. Every attempt — unknown login, wrong password, account waiting — runs exactly
+one hash check and gets the same answer. Wrong passwords in a row space out the account's
+next checks (core/login_throttle.py, docs/decisions/0025-login-throttling.md); a browser
+that logged in to the account before carries a device cookie and is not held by that wait.
+Passwords follow the policy of core/passwords.py.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import hashlib
+import hmac
+import os
 import secrets
+import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
+from importlib.resources import files
 
 from pwdlib import PasswordHash
 from sqlalchemy import Engine
 
 from clientbase.core.access import Scope, UserRole
+from clientbase.core.login_throttle import AccountBrake
+from clientbase.core.passwords import MAX_LENGTH, password_problems
 from clientbase.db.accounts_repository import AccountRepository
 from clientbase.db.tables import User, UserSession
 from clientbase.db.uow import UnitOfWork
 from clientbase.errors import BadInputError, ClientbaseError, NotFoundError
 from clientbase.settings import get_settings
 
-MIN_PASSWORD_LENGTH = 8
 # Sessions are touched at most this often, so reading pages does not write on every click.
 TOUCH_EVERY = dt.timedelta(seconds=60)
+# How long a browser is remembered as one that logged in to an account (the device cookie).
+DEVICE_DAYS = 90
+# The logins `clientbase demo` makes; a generated password never contains one of them.
+DEMO_LOGINS = ("admin", "rop", "manager")
 
 _hasher = PasswordHash.recommended()
-# Verified when the login is unknown, so both answers take the same time (no user probing).
-_DUMMY_HASH = _hasher.hash("clientbase-dummy-password")
+
+_slots_lock = threading.Lock()
+_slots: dict[int, threading.BoundedSemaphore] = {}
 
 
 class AuthError(ClientbaseError):
@@ -74,10 +95,11 @@ class CurrentUser:
 
 @dataclass(frozen=True, slots=True)
 class LoginResult:
-    """A new session: the cookie's token and the user."""
+    """A new session: the cookie's token, the user and this browser's device token."""
 
     token: str
     user: CurrentUser
+    device: str
 
 
 def _now() -> dt.datetime:
@@ -89,17 +111,101 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def new_password() -> str:
-    """A random password that is easy to type (12 characters, no look-alikes)."""
+@cache
+def common_passwords() -> frozenset[str]:
+    """The common passwords shipped in the package (clientbase/data/README.md says whence)."""
+    packed = files("clientbase").joinpath("data", "common-passwords.txt.gz").read_bytes()
+    return frozenset(gzip.decompress(packed).decode("utf-8").split())
+
+
+def check_password(password: str, *, login: str) -> None:
+    """Refuse a password the policy forbids (core/passwords.py), saying why in Russian."""
+    problems = password_problems(
+        password,
+        login=login,
+        common=common_passwords(),
+        min_length=get_settings().password_min_length,
+    )
+    if problems:
+        raise BadInputError(f"Пароль не подходит: {'; '.join(problems)}.")
+
+
+def new_password(*, avoid: Iterable[str] = DEMO_LOGINS) -> str:
+    """A random password that is easy to type (12 characters, no look-alikes).
+
+    It passes the policy for every login in `avoid` (a random one almost always does; the
+    loop makes sure).
+    """
     alphabet = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-    return "".join(secrets.choice(alphabet) for _ in range(12))
+    logins = list(avoid) or [""]
+    while True:
+        password = "".join(secrets.choice(alphabet) for _ in range(12))
+        if not any(
+            password_problems(password, login=name, common=common_passwords()) for name in logins
+        ):
+            return password
 
 
-def _check_password(password: str) -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise BadInputError(f"Пароль короче {MIN_PASSWORD_LENGTH} символов.")
-    if len(password) > 200:
-        raise BadInputError("Пароль длиннее 200 символов.")
+def hash_concurrency() -> int:
+    """How many password hash checks may run at once (`login_hash_concurrency`)."""
+    configured = get_settings().login_hash_concurrency
+    return configured if configured > 0 else max(1, os.cpu_count() or 1)
+
+
+def _slot() -> threading.BoundedSemaphore:
+    size = hash_concurrency()
+    with _slots_lock:
+        return _slots.setdefault(size, threading.BoundedSemaphore(size))
+
+
+def _verify(password: str, hashed: str) -> tuple[bool, str | None]:
+    """One hash check (every login attempt runs exactly one), queued behind the others.
+
+    Argon2id takes 64 MiB and a fifth of a second of CPU: unbounded, a flood of logins
+    would take every core and the memory from the people working.
+    """
+    with _slot():
+        return _hasher.verify_and_update(password[:MAX_LENGTH], hashed)
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verified when the login is unknown, so every answer costs one hash check."""
+    return _hasher.hash("clientbase-dummy-password")
+
+
+def _hash(password: str) -> str:
+    """A new salted hash of a password."""
+    with _slot():
+        return _hasher.hash(password)
+
+
+def _device_token(user_id: int, password_hash: str, nonce: str | None = None) -> str:
+    """A token saying "this browser logged in to this account" (checked by `_device_knows`).
+
+    Signed with the account's password hash, a secret of the database: it needs no table,
+    holds across web workers and dies with a password change.
+    """
+    nonce = nonce or secrets.token_urlsafe(16)
+    mac = hmac.new(password_hash.encode(), f"device:{user_id}:{nonce}".encode(), "sha256")
+    return f"{nonce}.{mac.hexdigest()}"
+
+
+def _device_knows(token: str | None, user_id: int, password_hash: str) -> bool:
+    if not token or len(token) > 200 or "." not in token:
+        return False
+    nonce = token.split(".", 1)[0]
+    return hmac.compare_digest(token, _device_token(user_id, password_hash, nonce))
+
+
+def _brake() -> AccountBrake:
+    settings = get_settings()
+    return AccountBrake(
+        free_failures=settings.login_max_failures,
+        first_wait=dt.timedelta(seconds=settings.login_first_wait_seconds),
+        longest_wait=dt.timedelta(minutes=settings.login_lock_minutes),
+        memory=dt.timedelta(minutes=settings.login_failure_memory_minutes),
+    )
 
 
 def _info(user: User) -> UserInfo:
@@ -130,11 +236,12 @@ def create_user(
     login = login.strip()
     if not login or len(login) > 120 or any(c.isspace() for c in login):
         raise BadInputError("Логин: от 1 до 120 символов без пробелов.")
-    _check_password(password)
+    check_password(password, login=login)
     if role is UserRole.MANAGER and manager_id is None:
         raise BadInputError("Учётной записи менеджера нужен --manager (ID менеджера).")
     if language not in ("ru", "en"):
         raise BadInputError("Язык: ru или en.")
+    hashed = _hash(password)  # before the write lock is taken: it takes a fifth of a second
     with UnitOfWork(engine, write=True) as uow:
         repo = AccountRepository(uow.session)
         if repo.by_login(login) is not None:
@@ -145,7 +252,7 @@ def create_user(
         user = User(
             login=login,
             name=name or (manager.name if manager else login),
-            password_hash=_hasher.hash(password),
+            password_hash=hashed,
             role=role.value,
             manager_id=manager_id,
             team=team or None,
@@ -207,12 +314,13 @@ def set_language(engine: Engine, *, user_id: int, language: str) -> None:
 
 def reset_password(engine: Engine, *, login: str, password: str | None = None) -> str:
     """Set a new password (random when not given), end all sessions; the new password."""
-    password = password or new_password()
-    _check_password(password)
+    password = password or new_password(avoid=[login])
+    check_password(password, login=login)
+    hashed = _hash(password)
     with UnitOfWork(engine, write=True) as uow:
         repo = AccountRepository(uow.session)
         user = _user(repo, login)
-        user.password_hash = _hasher.hash(password)
+        user.password_hash = hashed
         user.failed_logins = 0
         user.locked_until = None
         repo.drop_sessions_of(user.id)
@@ -234,6 +342,36 @@ def _current(user: User, csrf: str) -> CurrentUser:
 
 
 WRONG = "Неверный логин или пароль."
+DISABLED = "Учётная запись отключена."
+# Refused by the per-address window of the web login (web/routes/auth.py), HTTP 429.
+TOO_MANY = (
+    "Слишком много неудачных попыток входа с вашего адреса. "
+    "Подождите несколько минут и попробуйте снова."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _Seen:
+    """What the read step learnt of the account (no session is kept open meanwhile)."""
+
+    id: int
+    password_hash: str
+    locked_until: dt.datetime | None
+
+
+def _seen(engine: Engine, login: str) -> _Seen | None:
+    if not login or len(login) > 120:
+        return None
+    with UnitOfWork(engine) as uow:
+        user = AccountRepository(uow.session).by_login(login)
+        if user is None:
+            return None
+        return _Seen(user.id, user.password_hash, user.locked_until)
+
+
+def _end_session(engine: Engine, old_token: str | None) -> None:
+    if old_token:
+        logout(engine, old_token)
 
 
 def login(
@@ -242,33 +380,49 @@ def login(
     login: str,
     password: str,
     old_token: str | None = None,
+    device: str | None = None,
     now: dt.datetime | None = None,
 ) -> LoginResult:
-    """Check a password and open a new session (the old one, if any, is ended)."""
-    settings = get_settings()
+    """Check a password and open a new session (the old one, if any, is ended).
+
+    Read, check, write: the hash is checked with no transaction open, so a flood of
+    logins never holds the database's write lock. An unknown login, a wrong password and
+    an account whose checks wait all run one hash check and raise the same `AuthError`.
+    """
     now = now or _now()
+    brake = _brake()
+    seen = _seen(engine, login)
+    if seen is None:
+        _verify(password, _dummy_hash())
+        _end_session(engine, old_token)
+        raise AuthError(WRONG)
+    # A browser that logged in to this account before is not held by the account's wait:
+    # somebody guessing the password cannot lock its owner out.
+    held = brake.waiting(seen.locked_until, now) and not _device_knows(
+        device, seen.id, seen.password_hash
+    )
+    ok, new_hash = _verify(password, seen.password_hash)
+    if held:
+        _end_session(engine, old_token)
+        raise AuthError(WRONG)
     with UnitOfWork(engine, write=True) as uow:
         repo = AccountRepository(uow.session)
         if old_token:
             repo.drop_session(token_hash(old_token))
-        user = repo.by_login(login) if login and len(login) <= 120 else None
-        if user is None:
-            _hasher.verify(password[:200], _DUMMY_HASH)
+        user = repo.get_for_update(seen.id)
+        if user is None or user.password_hash != seen.password_hash:
+            # Removed, or its password changed while the hash was being checked.
             uow.commit()
             raise AuthError(WRONG)
-        if user.locked_until is not None and user.locked_until > now:
+        if not ok:
+            user.failed_logins, user.locked_until = brake.after_failure(
+                user.failed_logins, user.locked_until, now
+            )
             uow.commit()
-            minutes = max(1, round((user.locked_until - now).total_seconds() / 60))
-            raise AuthError(f"Слишком много неверных попыток входа; повторите через {minutes} мин.")
-        ok, new_hash = _hasher.verify_and_update(password[:200], user.password_hash)
-        if not ok or not user.active:
-            if not ok:
-                user.failed_logins += 1
-                if user.failed_logins >= settings.login_max_failures:
-                    user.locked_until = now + dt.timedelta(minutes=settings.login_lock_minutes)
-                    user.failed_logins = 0
+            raise AuthError(WRONG)
+        if not user.active:
             uow.commit()
-            raise AuthError(WRONG if not ok else "Учётная запись отключена.")
+            raise AuthError(DISABLED)
         if new_hash:
             user.password_hash = new_hash
         user.failed_logins = 0
@@ -285,8 +439,9 @@ def login(
             )
         )
         current = _current(user, csrf)
+        remembered = _device_token(user.id, user.password_hash)
         uow.commit()
-        return LoginResult(token=token, user=current)
+        return LoginResult(token=token, user=current, device=remembered)
 
 
 def resolve(engine: Engine, token: str, *, now: dt.datetime | None = None) -> CurrentUser | None:
@@ -348,9 +503,13 @@ class DemoAccount:
 def ensure_demo_accounts(engine: Engine, *, password: str) -> list[DemoAccount]:
     """Admin, head of sales (whole company) and the busiest account manager, one password.
 
-    Existing accounts of those logins get the password again (a re-made demo).
+    Existing accounts of those logins get the password again (a re-made demo). Each account
+    gets its own salt and hash, so the three stored hashes differ; they are computed before
+    the write lock is taken.
     """
-    _check_password(password)
+    for login_name in DEMO_LOGINS:
+        check_password(password, login=login_name)
+    hashes = {login_name: _hash(password) for login_name in DEMO_LOGINS}
     made: list[DemoAccount] = []
     with UnitOfWork(engine, write=True) as uow:
         repo = AccountRepository(uow.session)
@@ -361,7 +520,6 @@ def ensure_demo_accounts(engine: Engine, *, password: str) -> list[DemoAccount]:
         ]
         if farmer is not None:
             wanted.append(("manager", UserRole.MANAGER, farmer.name, farmer.id))
-        hashed = _hasher.hash(password)
         for login_name, role, name, manager_id in wanted:
             user = repo.by_login(login_name)
             if user is None:
@@ -374,7 +532,7 @@ def ensure_demo_accounts(engine: Engine, *, password: str) -> list[DemoAccount]:
             user.active = True
             user.failed_logins = 0
             user.locked_until = None
-            user.password_hash = hashed
+            user.password_hash = hashes[login_name]
             made.append(DemoAccount(login_name, role, name))
         uow.commit()
     return made

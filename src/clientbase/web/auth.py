@@ -8,16 +8,20 @@ request (POST, PUT, PATCH, DELETE) must carry the session's CSRF token, in the f
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 from typing import Annotated
 from urllib.parse import quote
+from weakref import WeakKeyDictionary
 
-from fastapi import Depends, Request
+import anyio
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from clientbase.core.access import Scope as AccessScope
+from clientbase.core.login_throttle import AddressWindow, address_key
 from clientbase.errors import ClientbaseError
 from clientbase.services import accounts
 from clientbase.services.accounts import CurrentUser
@@ -25,6 +29,8 @@ from clientbase.settings import get_settings
 
 SESSION_COOKIE = "cb_session"
 LOGIN_CSRF_COOKIE = "cb_login_csrf"
+# "This browser logged in to this account before": spares it the account's login wait.
+DEVICE_COOKIE = "cb_device"
 PUBLIC_PREFIXES = ("/login", "/static/", "/healthz", "/favicon.ico")
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
@@ -137,3 +143,55 @@ def set_session_cookie(response: Response, request: Request, token: str) -> None
         samesite="lax",
         secure=settings.secure_cookies or request.url.scheme == "https",
     )
+
+
+def set_device_cookie(response: Response, request: Request, device: str) -> None:
+    """The device cookie: sent only to /login, HttpOnly, SameSite=Strict, kept 90 days."""
+    response.set_cookie(
+        DEVICE_COOKIE,
+        device,
+        max_age=accounts.DEVICE_DAYS * 24 * 3600,
+        path="/login",
+        httponly=True,
+        samesite="strict",
+        secure=get_settings().secure_cookies or request.url.scheme == "https",
+    )
+
+
+def client_address(request: Request) -> str:
+    """The throttling key of the request's client (behind a proxy: as uvicorn resolved it
+    from X-Forwarded-For for the proxies it trusts, 127.0.0.1 by default)."""
+    return address_key(request.client.host if request.client else None)
+
+
+def login_addresses(app: FastAPI) -> AddressWindow:
+    """The failed-login window of this app (one per web worker, made at the first login)."""
+    window: AddressWindow | None = getattr(app.state, "login_addresses", None)
+    if window is None:
+        settings = get_settings()
+        window = AddressWindow(
+            limit=settings.login_address_failures,
+            window_seconds=settings.login_address_window_minutes * 60,
+        )
+        app.state.login_addresses = window
+    return window
+
+
+_hash_limiters: WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.CapacityLimiter] = (
+    WeakKeyDictionary()
+)
+
+
+def login_limiter() -> anyio.CapacityLimiter:
+    """Threads for login checks, as many as hash checks may run at once.
+
+    Logins waiting for a hash check wait here, on the event loop, instead of each holding
+    a thread of the shared pool that every page and the session check need: a flood of
+    logins cannot starve the people working.
+    """
+    loop = asyncio.get_running_loop()
+    size = accounts.hash_concurrency()
+    limiter = _hash_limiters.get(loop)
+    if limiter is None or limiter.total_tokens != size:
+        limiter = _hash_limiters[loop] = anyio.CapacityLimiter(size)
+    return limiter

@@ -1,20 +1,35 @@
-"""Log in and log out."""
+"""Log in and log out.
+
+A login is throttled twice: here per client address (a sliding window of failed attempts,
+HTTP 429 past it), and in the service per account (wrong passwords in a row space out the
+account's next checks). The check itself runs in a thread of its own small pool
+(`login_limiter`): waiting logins wait on the event loop, not in the threads pages need.
+"""
 
 from __future__ import annotations
 
 import hmac
+import math
 import secrets
+import time
+from functools import partial
 from typing import Annotated
 
+import anyio.to_thread
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from clientbase.services import accounts
 from clientbase.web.auth import (
+    DEVICE_COOKIE,
     LOGIN_CSRF_COOKIE,
     SESSION_COOKIE,
     UserDep,
+    client_address,
+    login_addresses,
+    login_limiter,
+    set_device_cookie,
     set_session_cookie,
 )
 from clientbase.web.deps import EngineDep
@@ -70,18 +85,34 @@ async def login_submit(
             error=_("Форма входа устарела; попробуйте ещё раз."),
             status=400,
         )
+    addresses = login_addresses(request.app)
+    address = client_address(request)
+    stamp = time.monotonic()
+    wait = addresses.admit(address, stamp)
+    if wait:
+        refused = _form(request, next_url=target, error=accounts.TOO_MANY, status=429)
+        refused.headers["Retry-After"] = str(math.ceil(wait))
+        return refused
+    check = partial(
+        accounts.login,
+        engine,
+        login=login,
+        password=password,
+        old_token=request.cookies.get(SESSION_COOKIE),
+        device=request.cookies.get(DEVICE_COOKIE),
+    )
     try:
-        result = await run_in_threadpool(
-            accounts.login,
-            engine,
-            login=login,
-            password=password,
-            old_token=request.cookies.get(SESSION_COOKIE),
-        )
+        result = await anyio.to_thread.run_sync(check, limiter=login_limiter())
     except accounts.AuthError as exc:
+        # The same answer for an unknown login, a wrong password and an account that waits.
         return _form(request, next_url=target, error=exc.message, status=401)
+    except BaseException:
+        addresses.forgive(address, stamp)  # not the client's failure (database busy…)
+        raise
+    addresses.forgive(address, stamp)
     response = RedirectResponse(target, status_code=303)
     set_session_cookie(response, request, result.token)
+    set_device_cookie(response, request, result.device)
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
     return response
 
