@@ -15,9 +15,10 @@ import threading
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, Float, Numeric, func, inspect, select
 
 from clientbase.db import migrate
 from clientbase.db import tables as t
@@ -31,6 +32,7 @@ TODAY = dt.date(2026, 11, 22)
 AFTER_BACKUP = "after-backup"
 
 Change = Callable[[str, bytes], bytes | None]
+Row = dict[str, Any]
 
 
 @pytest.fixture(scope="module")
@@ -101,6 +103,50 @@ def _with_meta(file: Path, target: Path, edit: Callable[[dict[str, object]], Non
         return json.dumps(meta).encode()
 
     return _rewritten(file, target, change)
+
+
+def _jsonl(row: Row) -> bytes:
+    return json.dumps(row, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+
+
+def _checksum(name: str, rows: list[Row]) -> str:
+    """The checksum meta.json keeps for a table: SHA-256 of its rows as sorted, compact
+    JSON lines, with money and other decimals as floats rounded to 6 places."""
+    table = t.Base.metadata.tables[name]
+    numeric = {c.name for c in table.columns if isinstance(c.type, Numeric | Float)}
+    digest = hashlib.sha256()
+    for row in rows:
+        plain = {
+            k: round(float(v), 6) if k in numeric and v is not None else v for k, v in row.items()
+        }
+        digest.update(_jsonl(plain) + b"\n")
+    return digest.hexdigest()
+
+
+def _resealed(
+    file: Path,
+    target: Path,
+    rows: Callable[[str, list[Row]], list[Row] | None],
+    *,
+    revision: str | None = None,
+) -> Path:
+    """The backup with each table's rows passed through `rows` (None drops the table) and
+    its counts and checksums written anew: a copy that passes its own checks."""
+    with zipfile.ZipFile(file) as src:
+        meta = json.loads(src.read("meta.json"))
+        with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as dst:
+            for name in list(meta["tables"]):
+                lines = src.read(f"{name}.jsonl").splitlines()
+                new = rows(name, [json.loads(line) for line in lines if line.strip()])
+                if new is None:
+                    del meta["tables"][name]
+                    continue
+                dst.writestr(f"{name}.jsonl", b"".join(_jsonl(row) + b"\n" for row in new))
+                meta["tables"][name] = {"rows": len(new), "checksum": _checksum(name, new)}
+            if revision is not None:
+                meta["revision"] = revision
+            dst.writestr("meta.json", json.dumps(meta))
+    return target
 
 
 def _folder_leftovers(engine: Engine) -> list[str]:
@@ -265,22 +311,13 @@ def test_a_backup_that_passes_its_checksums_but_loads_otherwise_is_rolled_back(
     """Defence in depth: what was loaded is compared with the verified file before the swap."""
     file, _ = demo_copy
     before = _live(engine, file)
-    with zipfile.ZipFile(file) as zf:
-        rows = [json.loads(line) for line in zf.read("users.jsonl").splitlines()]
-    rows[0]["id"] = str(rows[0]["id"])  # "1": the database stores the number 1
-    # `users` has no money columns, so its checksum is the plain lines' (as the backup's).
-    lines = [json.dumps(r, ensure_ascii=False, sort_keys=True, separators=(",", ":")) for r in rows]
-    content = "".join(line + "\n" for line in lines).encode()
 
-    def users(name: str, data: bytes) -> bytes:
-        return content if name == "users.jsonl" else data
+    def id_as_text(name: str, rows: list[Row]) -> list[Row]:
+        if name == "users":
+            rows[0]["id"] = str(rows[0]["id"])  # "1": the database stores the number 1
+        return rows
 
-    def checksum(meta: dict[str, object]) -> None:
-        tables = meta["tables"]
-        assert isinstance(tables, dict)
-        tables["users"]["checksum"] = hashlib.sha256(content).hexdigest()
-
-    forged = _with_meta(_rewritten(file, tmp_path / "a.zip", users), tmp_path / "b.zip", checksum)
+    forged = _resealed(file, tmp_path / "forged.zip", id_as_text)
     loaded_otherwise = "после загрузки таблица users не совпадает"
     with pytest.raises(backups.DamagedBackupError, match=loaded_otherwise):
         backups.restore(engine, forged)
@@ -294,17 +331,36 @@ def test_a_backup_of_an_older_schema_is_restored_then_migrated(
     file, info = demo_copy
     empty = make_engine(db_url)
     head = migrate.head_revision(empty)
+    older = f"{int(head) - 1:04d}"
+    # What the clientbase of the revision before wrote: its tables, its columns.
+    scratch = make_engine(f"sqlite:///{tmp_path}/scratch.db")
+    migrate.upgrade(scratch, older)
+    inspector = inspect(scratch)
+    columns = {
+        name: {c["name"] for c in inspector.get_columns(name)}
+        for name in inspector.get_table_names()
+        if name != "alembic_version"
+    }
+    scratch.dispose()
 
-    def older(meta: dict[str, object]) -> None:
-        # The newest migration adds only an index: the same rows fit the revision before.
-        meta["revision"] = f"{int(head) - 1:04d}"
+    def at_older_revision(name: str, rows: list[Row]) -> list[Row] | None:
+        if name not in columns:
+            return None
+        return [{k: v for k, v in row.items() if k in columns[name]} for row in rows]
 
+    old_backup = _resealed(file, tmp_path / "older.zip", at_older_revision, revision=older)
     try:
-        backups.restore(empty, _with_meta(file, tmp_path / "older.zip", older))
+        backups.restore(empty, old_backup)
         assert migrate.current_revision(empty) == head
-        assert backups.table_states(empty) == info["states"]
+        states = backups.table_states(empty)
     finally:
         empty.dispose()
+    expected = info["states"]
+    assert isinstance(expected, dict)
+    for name, kept in columns.items():
+        assert states[name].rows == expected[name].rows, name
+        if kept == set(t.Base.metadata.tables[name].columns.keys()):
+            assert states[name] == expected[name], name
 
 
 def test_a_sqlite_restore_is_refused_while_another_connection_has_the_file_open(
