@@ -43,6 +43,7 @@ from clientbase.cli_users import users_app
 from clientbase.core.filters import ClientFilter, ManagerFilter
 from clientbase.core.types import ClientStatus, RoleGroup, Tier
 from clientbase.errors import EXIT_BAD_INPUT, BadInputError, ClientbaseError, DatabaseError
+from clientbase.io import writers
 from clientbase.services import catalog, database
 from clientbase.services.demo import DemoParams, create_demo, create_demo_file
 
@@ -222,11 +223,13 @@ def _cell(value: Any) -> str:
 
 def _print_rows(rows: list[Any], columns: list[tuple[str, str]], fmt: OutputFormat) -> None:
     if fmt is OutputFormat.csv:
+        # Text a spreadsheet would take for a formula (=1+1, =HYPERLINK(…)) gets a leading
+        # apostrophe, as in every other export.
         writer = csv.writer(sys.stdout)
         writer.writerow([name for name, _ in columns])
         for row in rows:
             data = asdict(row)
-            writer.writerow(["" if data[name] is None else data[name] for name, _ in columns])
+            writer.writerow([writers.csv_cell(data[name]) for name, _ in columns])
         return
     table = Table()
     for _, title in columns:

@@ -195,6 +195,10 @@ def weighted_clients(
     return sum(tables.tier_weight[Tier(tier)] * n for tier, n in counts.items())
 
 
+# No manager carries more clients than this: a larger number is a typing mistake.
+MAX_CLIENTS = 100_000
+
+
 def _table_keys(values: Any, what: str) -> dict[int, float]:
     if isinstance(values, list):
         values = {str(i): v for i, v in enumerate(values, start=1)}
@@ -202,7 +206,7 @@ def _table_keys(values: Any, what: str) -> dict[int, float]:
         raise BadInputError(f"Таблицы нагрузки: «{what}» — нужны значения для уровней 1–5.")
     out: dict[int, float] = {}
     for k, v in values.items():
-        if not isinstance(v, int | float) or isinstance(v, bool) or v <= 0:
+        if not isinstance(v, int | float) or isinstance(v, bool) or not 0 < v < 1e6:
             raise BadInputError(f"Таблицы нагрузки: «{what}», уровень {k} — нужно число > 0.")
         out[int(k)] = float(v)
     return out
@@ -234,9 +238,10 @@ def tables_from_dict(data: dict[str, Any], base: CapacityTables = DEFAULT_TABLES
             bases = dict(base.bases)
             for group, row in data["bases"].items():
                 b = RoleBase(int(row["base"]), int(row["floor"]), int(row["hard_max"]))
-                if not 0 <= b.floor <= b.hard_max:
+                if not 0 <= b.floor <= b.base <= b.hard_max <= MAX_CLIENTS:
                     raise BadInputError(
-                        f"Таблицы нагрузки: bases.{group} — нужно 0 ≤ floor ≤ hard_max."
+                        f"Таблицы нагрузки: bases.{group} — нужно 0 ≤ floor ≤ base ≤ "
+                        f"hard_max ≤ {MAX_CLIENTS}."
                     )
                 bases[RoleGroup(group)] = b
             changes["bases"] = bases
@@ -257,14 +262,20 @@ def tables_from_dict(data: dict[str, Any], base: CapacityTables = DEFAULT_TABLES
             changes["service_hours"] = hours
         if "selling_hours" in data:
             value = float(data["selling_hours"])
-            if value <= 0:
-                raise BadInputError("Таблицы нагрузки: selling_hours — нужно число > 0.")
+            if not 0 < value <= 744:
+                raise BadInputError(
+                    "Таблицы нагрузки: selling_hours — нужно число часов в месяце, от 0 до 744."
+                )
             changes["selling_hours"] = value
         if "activity_minutes" in data:
             minutes = dict(base.activity_minutes)
             minutes.update({str(k): float(v) for k, v in data["activity_minutes"].items()})
+            if not all(0 <= v <= 1440 for v in minutes.values()):
+                raise BadInputError(
+                    "Таблицы нагрузки: activity_minutes — минуты на дело, от 0 до 1440."
+                )
             changes["activity_minutes"] = minutes
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
         raise BadInputError(f"Таблицы нагрузки: неверное значение ({exc}).") from exc
     return replace(base, **changes)
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
@@ -62,6 +65,7 @@ def make_engine(url: str, *, busy_timeout_ms: int = 30_000, echo: bool = False) 
         raise BadInputError(f"Неверный адрес базы данных: {url!r}") from exc
     try:
         if parsed.get_backend_name() == "sqlite":
+            _create_private(parsed.database)
             engine = create_engine(url, echo=echo, connect_args={"timeout": busy_timeout_ms / 1000})
             _install_sqlite_pragmas(engine, busy_timeout_ms)
         else:
@@ -69,6 +73,20 @@ def make_engine(url: str, *, busy_timeout_ms: int = 30_000, echo: bool = False) 
     except Exception as exc:
         raise BadInputError(f"Неподдерживаемый адрес базы данных {url!r}: {exc}") from exc
     return engine
+
+
+def _create_private(database: str | None) -> None:
+    """Create a new SQLite file readable by its owner only (0600): it holds clients' data.
+
+    SQLite gives its -wal and -shm files the mode of the database file.
+    """
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    if path.exists() or not path.parent.is_dir():
+        return
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
 
 
 def writer(engine: Engine) -> Engine:

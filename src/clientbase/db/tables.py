@@ -601,3 +601,5 @@ class Job(Base):
     created_by: Mapped[str] = mapped_column(String(120), default="system")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # host:pid:token of the process running it; a restarted server fails what it lost.
+    owner: Mapped[str | None] = mapped_column(String(120))

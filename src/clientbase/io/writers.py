@@ -37,7 +37,8 @@ def unescape_formula(value: str) -> str:
     return value
 
 
-def _csv_cell(value: Any) -> str:
+def csv_cell(value: Any) -> str:
+    """A value as a CSV cell: plain numbers and dates, text never read as a formula."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -61,7 +62,7 @@ def write_csv(path: Path, headers: Sequence[str], rows: Iterable[Sequence[Any]])
             out = csv.writer(handle, quoting=csv.QUOTE_MINIMAL)
             out.writerow([escape_formula(h) for h in headers])
             for row in rows:
-                out.writerow([_csv_cell(v) for v in row])
+                out.writerow([csv_cell(v) for v in row])
                 count += 1
     except OSError as exc:
         raise BadInputError(f"Не удалось записать файл {path}: {exc.strerror}.") from exc

@@ -10,10 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
+import socket
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Engine, select, update
@@ -23,6 +27,20 @@ from clientbase.db.uow import UnitOfWork
 from clientbase.errors import ClientbaseError, NotFoundError
 
 STALE_AFTER = dt.timedelta(hours=1)
+_HOST = socket.gethostname()[:60]
+
+
+@cache
+def _process(pid: int) -> str:
+    """This process as written into the jobs it runs (per pid: a forked worker is new)."""
+    return f"{_HOST}:{pid}:{uuid.uuid4().hex[:12]}"
+
+
+def process_id() -> str:
+    """host:pid:token of this process."""
+    return _process(os.getpid())
+
+
 # Attempts to write a job's final state before giving up (1 + 2 + 4 + 8 s between them).
 RECORD_ATTEMPTS = 5
 log = logging.getLogger(__name__)
@@ -138,7 +156,9 @@ def start_job(
 ) -> int:
     """Record a job and run `work` in a background thread (or at once when `wait`)."""
     with UnitOfWork(engine, write=True) as uow:
-        job = Job(kind=kind, title=title[:200], status="queued", created_by=actor)
+        job = Job(
+            kind=kind, title=title[:200], status="queued", created_by=actor, owner=process_id()
+        )
         uow.session.add(job)
         uow.session.flush()
         job_id = job.id
@@ -152,10 +172,60 @@ def start_job(
     return job_id
 
 
+INTERRUPTED = "Задание прервано (перезапуск сервера?); запустите его снова."
+
+
+def _alive(owner: str | None) -> bool:
+    """Whether the process that runs a job may still be running it.
+
+    A job of this host whose process is gone, or whose pid is ours under another token
+    (the same pid after a restart, as in a container), was interrupted; a job of another
+    host is judged by its age only.
+    """
+    if not owner:
+        return True
+    host, _, rest = owner.partition(":")
+    pid_text = rest.partition(":")[0]
+    if host != _HOST or not pid_text.isdigit():
+        return True
+    pid = int(pid_text)
+    if pid == os.getpid():
+        return owner == process_id()
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def recover_interrupted(engine: Engine) -> int:
+    """Mark failed the unfinished jobs whose process is gone (called when the app starts)."""
+    with UnitOfWork(engine) as uow:
+        lost = [
+            job_id
+            for job_id, owner in uow.session.execute(
+                select(Job.id, Job.owner).where(Job.status.in_(("queued", "running")))
+            )
+            if not _alive(owner)
+        ]
+    if lost:
+        with UnitOfWork(engine, write=True) as uow:
+            uow.session.execute(
+                update(Job)
+                .where(Job.id.in_(lost), Job.status.in_(("queued", "running")))
+                .values(status="failed", error=INTERRUPTED, finished_at=_now())
+            )
+            uow.commit()
+        log.warning("jobs interrupted by a restart marked failed: %s", lost)
+    return len(lost)
+
+
 def _view(job: Job, now: dt.datetime) -> JobView:
     status, error = job.status, job.error
     if status in ("queued", "running") and now - job.created_at > STALE_AFTER:
-        status, error = "failed", "Задание прервано (перезапуск сервера?); запустите его снова."
+        status, error = "failed", INTERRUPTED
     with _live_lock:
         live = _live.get(job.id)
     return JobView(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -10,6 +11,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from clientbase import __version__
 from clientbase.errors import (
@@ -19,8 +21,10 @@ from clientbase.errors import (
     NotFoundError,
     OutsideScopeError,
 )
+from clientbase.services import jobs
 from clientbase.web.auth import ForbiddenError, SessionMiddleware, csrf_protect
 from clientbase.web.i18n import LanguageMiddleware
+from clientbase.web.limits import RequestLimitsMiddleware, RequestTooLargeError
 from clientbase.web.routes import (
     api,
     auth,
@@ -40,6 +44,7 @@ from clientbase.web.routes import (
 )
 from clientbase.web.templating import templates
 
+log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
 
 # One mapping from error kind to HTTP status, as the CLI has one to exit codes.
@@ -47,6 +52,7 @@ HTTP_STATUS: list[tuple[type[ClientbaseError], int]] = [
     (NotFoundError, 404),
     (ForbiddenError, 403),
     (OutsideScopeError, 403),
+    (RequestTooLargeError, 413),
     (InfeasibleError, 422),
     (ConflictError, 409),
     (ClientbaseError, 400),
@@ -81,6 +87,11 @@ def create_app(engine: Engine, *, scheduler: bool = False) -> FastAPI:
         lifespan=_lifespan if scheduler else None,
     )
     app.state.engine = engine
+    # Jobs of a previous run of this server that died with it are failed, not "running".
+    try:
+        jobs.recover_interrupted(engine)
+    except SQLAlchemyError as exc:  # a database not yet migrated: nothing to recover
+        log.warning("interrupted jobs not checked: %s", exc)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for module in (
         auth,
@@ -114,6 +125,8 @@ def create_app(engine: Engine, *, scheduler: bool = False) -> FastAPI:
     app.add_middleware(LanguageMiddleware)
     # Inside the security headers, so a redirect to the login page carries them too.
     app.add_middleware(SessionMiddleware)
+    # Before the session is even looked up: oversized bodies and control characters.
+    app.add_middleware(RequestLimitsMiddleware)
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next):  # type: ignore[no-untyped-def]

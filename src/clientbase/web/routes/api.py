@@ -7,6 +7,7 @@ from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
+from pydantic import BaseModel, ConfigDict, Field
 
 from clientbase.core import kpi as kpi_core
 from clientbase.core.filters import ManagerFilter
@@ -17,6 +18,29 @@ from clientbase.web.deps import EngineDep, IdPath
 from clientbase.web.routes.clients import FilterDep
 
 router = APIRouter(prefix="/api/v1")
+
+Text = Annotated[str, Field(max_length=300)]
+Amount = Annotated[float, Field(ge=0, allow_inf_nan=False)] | Annotated[str, Field(max_length=40)]
+
+
+class LeadIn(BaseModel):
+    """An arriving lead: the clients fields, each of its own type (a list is not a name)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    name: Annotated[str, Field(min_length=1, max_length=300)]
+    client_id: Text | None = None
+    region: Text | None = None
+    city: Text | None = None
+    industry: Text | None = None
+    product_line: Text | None = None
+    channel: Text | None = None
+    ownership: Text | None = None
+    tax_id: Annotated[str, Field(max_length=20)] | None = None
+    tier: Annotated[str, Field(max_length=20)] | None = None
+    status: Annotated[str, Field(max_length=40)] | None = None
+    potential: Amount | None = None
+    revenue_12m: Amount | None = None
 
 
 @router.get("/managers")
@@ -195,7 +219,8 @@ def api_plan_apply(engine: EngineDep, user: HeadDep, plan_id: IdPath) -> dict[st
 
 
 @router.post("/leads")
-def api_route_lead(engine: EngineDep, user: HeadDep, lead: dict[str, Any]) -> dict[str, Any]:
+def api_route_lead(engine: EngineDep, user: HeadDep, lead: LeadIn) -> dict[str, Any]:
     """Route one arriving lead (canonical client fields: name, region, industry, tier…)."""
-    report = routing.route_lead(engine=engine, lead=lead, source="api", actor=user.login)
+    fields = lead.model_dump(exclude_none=True)
+    report = routing.route_lead(engine=engine, lead=fields, source="api", actor=user.login)
     return routing.lead_answer(engine, report, user.scope)

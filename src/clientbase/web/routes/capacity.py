@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from clientbase.core.capacity import tables_from_dict, tables_to_dict
 from clientbase.core.season import season_from_dict, season_to_dict
 from clientbase.errors import BadInputError
+from clientbase.io.guards import MAX_JSON_DEPTH, json_depth
 from clientbase.services import capacity, catalog, season
 from clientbase.web.auth import HeadDep, ScopeDep
 from clientbase.web.company import CompanyHeadDep
@@ -141,13 +142,21 @@ def capacity_settings_save(
 
 def _json_object(text: str, what: str) -> dict[str, Any]:
     """A JSON object typed by the head of sales, or a message naming line and column."""
+
+    def constant(name: str) -> Any:
+        raise BadInputError(_("%(what)s: %(name)s — не число.") % {"what": what, "name": name})
+
     try:
-        data = json.loads(text)
+        data = json.loads(text, parse_constant=constant)
     except json.JSONDecodeError as exc:
         raise BadInputError(
             _("%(what)s: не JSON (строка %(line)s, столбец %(column)s: %(error)s).")
             % {"what": what, "line": exc.lineno, "column": exc.colno, "error": exc.msg}
         ) from exc
+    except RecursionError as exc:
+        raise BadInputError(_("%(what)s: слишком глубокая вложенность.") % {"what": what}) from exc
+    if json_depth(data) > MAX_JSON_DEPTH:
+        raise BadInputError(_("%(what)s: слишком глубокая вложенность.") % {"what": what})
     if not isinstance(data, dict):
         raise BadInputError(_("%(what)s: ожидается JSON-объект.") % {"what": what})
     return data

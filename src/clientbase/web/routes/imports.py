@@ -24,6 +24,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
 from clientbase.errors import BadInputError, NotFoundError
+from clientbase.io import readers
 from clientbase.io.mapping import ENTITIES
 from clientbase.services import import_preview, jobs
 from clientbase.services.accounts import CurrentUser
@@ -33,11 +34,13 @@ from clientbase.web.deps import EngineDep
 from clientbase.web.i18n import N_
 from clientbase.web.i18n import gettext as _
 from clientbase.web.templating import templates
+from clientbase.web.uploads import safe_upload_name
 
 router = APIRouter()
 
 UPLOADS = Path(tempfile.gettempdir()) / "clientbase-uploads"
-MAX_UPLOAD_BYTES = 200 * 1024 * 1024
+# The same limit as the reader's: a file the web takes is a file the import can read.
+MAX_UPLOAD_BYTES = readers.MAX_FILE_BYTES
 KEEP_SECONDS = 24 * 3600
 SUFFIXES = {".csv", ".txt", ".xlsx", ".xls", ".ods", ".json"}
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
@@ -106,7 +109,7 @@ async def import_upload(
         raise BadInputError(_("Неизвестная сущность «%(name)s».") % {"name": entity})
     if source not in SOURCE_RU:
         raise BadInputError(_("Неизвестный источник «%(name)s».") % {"name": source})
-    name = Path(file.filename or "file.csv").name
+    name = safe_upload_name(file.filename, "file.csv")
     suffix = Path(name).suffix.lower()
     if suffix not in SUFFIXES:
         raise BadInputError(
@@ -159,7 +162,8 @@ def _renamed(meta: dict[str, Any], folder: Path) -> Path:
     named.mkdir(exist_ok=True)
     path: Path = named / str(meta["name"])
     if not path.exists():
-        shutil.copyfile(folder / meta["file"], path)
+        # Moved, not copied: one copy of the user's file on disk.
+        (folder / meta["file"]).replace(path)
     return path
 
 
@@ -168,13 +172,18 @@ def import_mapping(request: Request, engine: EngineDep, user: HeadDep, token: st
     """Step 2: each column of the file and the field it feeds; change what is wrong."""
     folder, meta = _folder(token, user)
     saved = meta.get("mapping")
-    view = import_preview.preview(
-        engine=engine,
-        entity=meta["entity"],
-        path=_renamed(meta, folder),
-        source=meta["source"],
-        user_mapping=saved,
-    )
+    try:
+        view = import_preview.preview(
+            engine=engine,
+            entity=meta["entity"],
+            path=_renamed(meta, folder),
+            source=meta["source"],
+            user_mapping=saved,
+        )
+    except BadInputError:
+        # A file that cannot be read is refused for good: nothing of it stays on disk.
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
     return templates.TemplateResponse(
         request, "import/mapping.html", {"p": view, "token": token, "meta": meta}
     )
