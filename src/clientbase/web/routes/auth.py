@@ -8,6 +8,7 @@ account's next checks). The check itself runs in a thread of its own small pool
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import math
 import secrets
@@ -37,6 +38,10 @@ from clientbase.web.i18n import gettext as _
 from clientbase.web.templating import templates
 
 router = APIRouter()
+
+# A refused address waits this long for its 429 (on the event loop: it costs nothing), so a
+# client that keeps hammering is slowed down instead of being answered as fast as it asks.
+REFUSAL_DELAY_SECONDS = 2.0
 
 
 def _safe_next(target: str | None) -> str:
@@ -90,6 +95,7 @@ async def login_submit(
     stamp = time.monotonic()
     wait = addresses.admit(address, stamp)
     if wait:
+        await asyncio.sleep(min(wait, REFUSAL_DELAY_SECONDS))
         refused = _form(request, next_url=target, error=accounts.TOO_MANY, status=429)
         refused.headers["Retry-After"] = str(math.ceil(wait))
         return refused
