@@ -408,7 +408,7 @@ def test_a_device_token_of_another_account_or_of_an_old_password_does_not_help(
     old = accounts.login(engine, login="rop", password=PASSWORD, now=NOW).device
     new_password = accounts.reset_password(engine, login="rop")
     _fail(engine, 6)
-    for device in (other, old, "forged.token", "x" * 500):
+    for device in (other, old, "forged.token", "x" * 500, "ключ.подделка"):
         with pytest.raises(AuthError):
             accounts.login(engine, login="rop", password=new_password, device=device, now=NOW)
 

@@ -205,3 +205,10 @@ def test_logins_waiting_for_a_hash_check_hold_no_thread_of_the_shared_pool(
     assert statuses == [401] * 12
     assert inside["most"] == 1 and fake.most == 1  # one login in a thread at a time
     assert page < 0.5  # the page did not wait for the twelve hash checks (1.2 s)
+
+
+def test_a_form_token_in_any_alphabet_is_refused_not_a_server_error(engine: Engine) -> None:
+    with TestClient(create_app(engine)) as client:
+        client.get("/login")
+        data = {"login": "rop", "password": PASSWORD, "csrf_token": "токен"}
+        assert client.post("/login", data=data).status_code == 400

@@ -195,7 +195,9 @@ def _device_knows(token: str | None, user_id: int, password_hash: str) -> bool:
     if not token or len(token) > 200 or "." not in token:
         return False
     nonce = token.split(".", 1)[0]
-    return hmac.compare_digest(token, _device_token(user_id, password_hash, nonce))
+    expected = _device_token(user_id, password_hash, nonce)
+    # As bytes: compare_digest refuses str with non-ASCII characters, which a cookie may hold.
+    return hmac.compare_digest(token.encode(), expected.encode())
 
 
 def _brake() -> AccountBrake:

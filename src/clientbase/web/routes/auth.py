@@ -83,7 +83,7 @@ async def login_submit(
     """Check the password, open a new session (a new token every time), go on."""
     target = _safe_next(next)
     expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
-    if not expected or not hmac.compare_digest(expected, csrf_token):
+    if not expected or not hmac.compare_digest(expected.encode(), csrf_token.encode()):
         return _form(
             request,
             next_url=target,
