@@ -78,41 +78,97 @@ def _tokens(file: str, chunks: Iterator[bytes], pattern: re.Pattern[bytes]) -> I
         yield match
 
 
+# A filled cell of SpreadsheetML: `<c …>` that is neither self-closed nor closed at once
+# (an empty styled cell adds nothing to the grid a reader builds). `findall` keeps the work
+# in C: a sheet of a million cells is scanned in a fraction of a second.
+_NS = rb"(?:[A-Za-z_][\w.-]*:)?"
+_FILLED = rb"(?<!/)>(?!</" + _NS + rb"c>)"
+_FILLED_REF = re.compile(
+    rb"<" + _NS + rb"c\s[^>]*?\br\s*=\s*[\"']\$?([A-Za-z]{1,4})\$?([0-9]{1,9})[\"'][^>]*?" + _FILLED
+)
+_FILLED_ANY = re.compile(rb"<" + _NS + rb"c(?:\s[^>]*)?" + _FILLED)
+_ROW = re.compile(rb"<" + _NS + rb"row[\s>/]")
+_UNIQUE_COUNT = re.compile(rb'\b(?:uniqueCount|count)\s*=\s*["\']([0-9]+)["\']')
+
+
 def _column_number(letters: bytes) -> int:
     number = 0
-    for letter in letters:
+    for letter in letters.upper():
         number = number * 26 + (letter - 64)
     return number
 
 
-# A filled cell of SpreadsheetML: `<c …>` that is neither self-closed nor closed at once
-# (an empty styled cell adds nothing to the grid a reader builds).
-_XLSX_TOKENS = re.compile(
-    rb"(?P<row><(?:[A-Za-z_][\w.-]*:)?row(?=[\s>/]))"
-    rb"|<(?:[A-Za-z_][\w.-]*:)?c(\s[^>]*)?(?<!/)>(?!</(?:[A-Za-z_][\w.-]*:)?c>)"
-)
-_CELL_REF = re.compile(rb'\br\s*=\s*["\']\$?([A-Za-z]{1,4})\$?([0-9]{1,9})["\']')
-_UNIQUE_COUNT = re.compile(rb'\b(?:uniqueCount|count)\s*=\s*["\']([0-9]+)["\']')
+MAX_ROW_BYTES = 16 * MAX_TAG_BYTES
+_ROW_END = re.compile(rb"</" + _NS + rb"row>")
 
 
-def xlsx_extent(file: str, archive: zipfile.ZipFile, sheet: str) -> tuple[int, int]:
-    """Rows and columns spanned by the filled cells of one worksheet part."""
+def _whole_rows(file: str, chunks: Iterator[bytes]) -> Iterator[bytes]:
+    """The sheet's XML in pieces that end after a `</row>`: no tag is cut in two."""
+    carry = b""
+    for chunk in chunks:
+        buffer = carry + chunk
+        end = buffer.rfind(b"row>")
+        cut = end + 4 if end >= 0 else 0
+        if cut and _ROW_END.match(buffer, buffer.rfind(b"<", 0, end)):
+            yield buffer[:cut]
+            carry = buffer[cut:]
+        else:
+            carry = buffer
+        if len(carry) > MAX_ROW_BYTES:
+            raise BadInputError(
+                f"{file}: файл не удалось прочитать: строка листа длиннее "
+                f"{MAX_ROW_BYTES // 1_048_576} МБ."
+            )
+    if carry:
+        yield carry
+
+
+_PLAIN_CELL = re.compile(rb"<c[\s>/]")
+_PLAIN_REF = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"')
+
+
+def _span(refs: list[tuple[bytes, bytes]], rows: int, cols: int) -> tuple[int, int]:
+    if not refs:
+        return rows, cols
+    return (
+        max(rows, max(map(int, {r for _, r in refs}))),
+        max(cols, max(map(_column_number, {c for c, _ in refs}))),
+    )
+
+
+def xlsx_extent(
+    file: str, archive: zipfile.ZipFile, sheet: str, *, filled_only: bool = True
+) -> tuple[int, int]:
+    """Rows and columns spanned by the cells of one worksheet part.
+
+    `filled_only=False` is the quick upper bound: every cell counts, styled empty ones too,
+    read where every cell is written as Excel writes it (`<c r="B7" …`); None when a cell
+    is written otherwise and only the exact scan can tell.
+    """
     max_row = max_col = 0
-    rows = unreferenced = 0
-    for match in _tokens(file, _chunks(archive, sheet), _XLSX_TOKENS):
-        if match.group("row"):
-            rows += 1
+    rows = filled = referenced = 0
+    for piece in _whole_rows(file, _chunks(archive, sheet)):
+        if not filled_only:
+            refs = _PLAIN_REF.findall(piece)
+            if len(refs) != len(_PLAIN_CELL.findall(piece)):
+                return xlsx_extent(file, archive, sheet, filled_only=True)
+            max_row, max_col = _span(refs, max_row, max_col)
             continue
-        ref = _CELL_REF.search(match.group(2) or b"")
-        if ref is None:
-            unreferenced += 1  # placed after the previous cell: counted as one more column
-            continue
-        max_col = max(max_col, _column_number(ref.group(1).upper()))
-        max_row = max(max_row, int(ref.group(2)))
-    if unreferenced:
+        refs = _FILLED_REF.findall(piece)
+        max_row, max_col = _span(refs, max_row, max_col)
+        referenced += len(refs)
+        filled += len(_FILLED_ANY.findall(piece))
+        rows += len(_ROW.findall(piece))
+    unreferenced = filled - referenced
+    if unreferenced > 0:
+        # Cells placed after the previous one: counted as that many more columns.
         max_row = max(max_row, rows)
         max_col += unreferenced
     return max_row, max_col
+
+
+def _within(rows: int, columns: int, limits: ShapeLimits) -> bool:
+    return columns <= limits.max_columns and rows * columns <= limits.max_cells
 
 
 def _first_sheet(archive: zipfile.ZipFile, names: set[str]) -> list[str]:
@@ -146,7 +202,10 @@ def check_xlsx(file: str, data: bytes, limits: ShapeLimits) -> None:
                         f"(предел {limits.max_cells}) — файл повреждён или подделан."
                     )
             for sheet in _first_sheet(archive, names):
-                rows, columns = xlsx_extent(file, archive, sheet)
+                # The quick bound first; the exact scan of filled cells only when it is over.
+                rows, columns = xlsx_extent(file, archive, sheet, filled_only=False)
+                if not _within(rows, columns, limits):
+                    rows, columns = xlsx_extent(file, archive, sheet)
                 check_extent(file, rows, columns, limits)
     except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, ValueError) as exc:
         raise BadInputError(f"{file}: файл не удалось прочитать: повреждён ({exc}).") from exc
@@ -246,8 +305,11 @@ def check_ods(file: str, data: bytes, limits: ShapeLimits) -> None:
 
 def check_csv_text(file: str, text: str, limits: ShapeLimits) -> None:
     """Refuse a CSV text with a line longer than the limit (before the csv module sees it)."""
-    limit, size, start = limits.max_line_chars, len(text), 0
-    while size - start > limit:
+    limit = limits.max_line_chars
+    if len(text) <= limit or max(map(len, text.split("\n"))) <= limit:
+        return
+    start = 0
+    while True:
         newline = text.find("\n", start, start + limit + 1)
         if newline < 0:
             line = text.count("\n", 0, start) + 1
@@ -260,6 +322,8 @@ def check_csv_text(file: str, text: str, limits: ShapeLimits) -> None:
 
 def check_columns(file: str, records: list[Any], limits: ShapeLimits) -> None:
     """Refuse a table with a record of more columns than the limit, naming the row."""
+    if max(map(len, records), default=0) <= limits.max_columns:
+        return
     for number, record in enumerate(records, start=1):
         if len(record) > limits.max_columns:
             raise BadInputError(
