@@ -25,6 +25,7 @@ from sqlalchemy import Engine, select, update
 from clientbase.db.tables import Job
 from clientbase.db.uow import UnitOfWork
 from clientbase.errors import ClientbaseError, NotFoundError
+from clientbase.services.locks import process_alive
 
 STALE_AFTER = dt.timedelta(hours=1)
 _HOST = socket.gethostname()[:60]
@@ -191,13 +192,7 @@ def _alive(owner: str | None) -> bool:
     pid = int(pid_text)
     if pid == os.getpid():
         return owner == process_id()
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    return process_alive(pid)
 
 
 def recover_interrupted(engine: Engine) -> int:

@@ -69,6 +69,7 @@ from clientbase.services.locks import (
     JobLockedError,
     acquire,
     default_holder,
+    process_alive,
     release,
 )
 
@@ -812,16 +813,6 @@ def get_run(*, engine: Engine, run_id: int) -> RunResult:
         return _stored_result(repo, run)
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def _release_if_dead(engine: Engine) -> bool:
     """Free the lock left by a run killed on this host (its process is gone)."""
     with UnitOfWork(engine) as uow:
@@ -831,7 +822,7 @@ def _release_if_dead(engine: Engine) -> bool:
     host, _, pid = holder.rpartition(":")
     if host != socket.gethostname() or not pid.isdigit() or int(pid) == os.getpid():
         return False
-    if _alive(int(pid)):
+    if process_alive(int(pid)):
         return False
     release(engine, JOB_NAME, holder)
     return True

@@ -74,17 +74,24 @@ def test_when_the_reader_itself_aborts_the_caller_gets_a_message_and_lives_on(
     assert "слишком большой лист или файл повреждён" in message
 
 
+def _refusal_under(monkeypatch: pytest.MonkeyPatch, setting: str, path: Path, data: bytes) -> str:
+    """The refusal of `data` read with one reader setting lowered (e.g. its memory)."""
+    name, value = setting.split("=")
+    monkeypatch.setenv(name, value)
+    get_settings.cache_clear()
+    try:
+        return _refusal(path, data)
+    finally:
+        get_settings.cache_clear()
+
+
 def test_a_child_over_its_memory_limit_ends_in_a_refusal(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("CLIENTBASE_READER_MEMORY_MB", "200")
-    get_settings.cache_clear()
-    big = tmp_path / "big.csv"
-    big.write_bytes(b"name;region\n" + b"a;b\n" * 3_000_000)
-    try:
-        message = _refusal(big, big.read_bytes())
-    finally:
-        get_settings.cache_clear()
+    data = b"name;region\n" + b"a;b\n" * 3_000_000
+    message = _refusal_under(
+        monkeypatch, "CLIENTBASE_READER_MEMORY_MB=200", tmp_path / "big.csv", data
+    )
     assert "не хватило памяти" in message
 
 
@@ -148,12 +155,8 @@ def test_the_extent_scan_reads_cells_cut_by_a_chunk_boundary(
 def test_a_child_over_its_cpu_time_ends_in_a_refusal(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("CLIENTBASE_READER_CPU_SECONDS", "1")
-    get_settings.cache_clear()
-    big = tmp_path / "slow.csv"
-    big.write_bytes(b"name;region;inn\n" + b'"a";"b";"1"\n' * 6_000_000)
-    try:
-        message = _refusal(big, big.read_bytes())
-    finally:
-        get_settings.cache_clear()
+    data = b"name;region;inn\n" + b'"a";"b";"1"\n' * 6_000_000
+    message = _refusal_under(
+        monkeypatch, "CLIENTBASE_READER_CPU_SECONDS=1", tmp_path / "slow.csv", data
+    )
     assert "заняло слишком много времени" in message
