@@ -50,9 +50,11 @@ def test_a_lead_whose_name_is_a_list_or_an_object_is_refused_and_creates_nothing
 ) -> None:
     client, csrf = web
     before = backup.table_states(engine)
-    for name in (["a", "b"], {"x": 1}, 42, None):
+    for name in (["a", "b"], {"x": 1}, 42, True):
         answer = client.post("/api/v1/leads", json={"name": name}, headers={"X-CSRF-Token": csrf})
         assert answer.status_code == 422, (name, answer.text)
+    empty = client.post("/api/v1/leads", json={"name": None}, headers={"X-CSRF-Token": csrf})
+    assert empty.status_code == 400 and "пустое название" in empty.json()["detail"]
     unknown = client.post(
         "/api/v1/leads", json={"name": "ООО А", "colour": "red"}, headers={"X-CSRF-Token": csrf}
     )
@@ -216,3 +218,15 @@ def test_a_new_sqlite_database_file_is_readable_by_its_owner_only(tmp_path: Path
     assert cli.main(["db", "upgrade", "--db", f"sqlite:///{path}"]) == 0
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     make_engine(f"sqlite:///{path}").dispose()
+
+
+def test_a_csrf_token_with_non_ascii_text_is_refused_not_a_crash(
+    web: tuple[TestClient, str], engine: Engine
+) -> None:
+    client, _ = web
+    answer = client.post(
+        f"/clients/{_first_client(engine)}/contacts",
+        data={"csrf_token": "токен", "name": "Иван Петров"},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 403 and "CSRF" in answer.text

@@ -127,7 +127,8 @@ async def csrf_protect(request: Request) -> None:
         form = await request.form()
         value = form.get("csrf_token")
         sent = value if isinstance(value, str) else ""
-    if not sent or not hmac.compare_digest(sent, user.csrf_token):
+    # As bytes: a header or field with non-ASCII text is a wrong token, not a crash.
+    if not sent or not hmac.compare_digest(sent.encode(), user.csrf_token.encode()):
         raise CsrfError("Форма устарела или пришла не из приложения (CSRF); обновите страницу.")
 
 

@@ -28,7 +28,8 @@ class LeadIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid", strict=True)
 
-    name: Annotated[str, Field(min_length=1, max_length=300)]
+    # Absent or blank: the service answers 400 «пустое название», as for a file's row.
+    name: Text | None = None
     client_id: Text | None = None
     region: Text | None = None
     city: Text | None = None
