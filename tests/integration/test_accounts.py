@@ -212,25 +212,21 @@ def test_a_wrong_an_unknown_and_a_waiting_login_take_the_same_time(engine: Engin
     _head(engine, login="waiting")
     _fail(engine, 6, login="waiting")
 
-    def fastest(login: str, password: str) -> float:
-        # The fastest of a few runs: load on the machine only ever adds time.
-        times = []
-        for _ in range(5):
+    kinds = {"wrong": ("rop", "wrong-wrong"), "unknown": ("nobody", "wrong-wrong")}
+    kinds["waiting"] = ("waiting", PASSWORD)
+    times: dict[str, list[float]] = {kind: [] for kind in kinds}
+    # Interleaved rounds, the fastest of each kind: load on the machine only ever adds
+    # time, and it falls on the three kinds alike.
+    for _ in range(7):
+        for kind, (login, password) in kinds.items():
             start = time.perf_counter()
             with pytest.raises(AuthError):
                 accounts.login(engine, login=login, password=password, now=NOW)
-            times.append(time.perf_counter() - start)
-        return min(times)
-
-    wrong = fastest("rop", "wrong-wrong")
-    unknown = fastest("nobody", "wrong-wrong")
-    waiting = fastest("waiting", PASSWORD)
-    # Before: an unknown login took 300 ms and a locked one 5 ms; now each is one hash check.
-    assert max(wrong, unknown, waiting) < 1.5 * min(wrong, unknown, waiting), (
-        wrong,
-        unknown,
-        waiting,
-    )
+            times[kind].append(time.perf_counter() - start)
+    fastest = {kind: min(t) for kind, t in times.items()}
+    # Before: an unknown login took 300 ms and a locked one 5 ms (60×); now each is one
+    # hash check (and a wrong one a short write besides).
+    assert max(fastest.values()) < 2 * min(fastest.values()), fastest
 
 
 # --- no write lock while hashing, a bounded number of hash checks ----------------------------

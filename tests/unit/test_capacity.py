@@ -137,7 +137,10 @@ def test_a_settings_file_changes_only_the_tables_it_names() -> None:
         ({"bogus": 1}, "неизвестные разделы bogus"),
         ({"complexity": [1, 2, 3]}, "уровней 1–5"),
         ({"tools": {"1": 1, "2": 1, "3": 1, "4": 1, "5": -1}}, "уровень 5"),
-        ({"bases": {"farmer": {"base": 40, "floor": 70, "hard_max": 60}}}, "floor ≤ hard_max"),
+        (
+            {"bases": {"farmer": {"base": 40, "floor": 70, "hard_max": 60}}},
+            "floor ≤ base ≤ hard_max",
+        ),
     ],
 )
 def test_a_bad_settings_file_is_rejected_saying_where(data: dict[str, object], words: str) -> None:
