@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import io
 import json
 import math
 from collections.abc import Callable
@@ -28,6 +27,8 @@ from clientbase.core.types import (
     abc_tiers,
 )
 from clientbase.errors import BadInputError
+from clientbase.io import readers
+from clientbase.io.values import text_of
 from clientbase.planning.schemas import Client, Manager, Plan, PlanStatus
 
 T = TypeVar("T")
@@ -169,48 +170,30 @@ def _date(value: str) -> dt.date:
     raise ValueError(value)
 
 
-def _decode(path: Path) -> str:
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise BadInputError(f"{path}: не удалось прочитать файл ({exc.strerror})") from None
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        # Excel on Russian Windows saves CSV in cp1251.
-        return raw.decode("cp1251")
-
-
 def _canonical(name: str) -> str:
     key = name.strip().lstrip("\ufeff").casefold()
     return ALIASES.get(key, key.replace(" ", "_"))
 
 
 def read_rows(path: Path, required: tuple[str, ...]) -> tuple[list[str], list[_Row]]:
-    """Header (canonical names) and data rows of a CSV file."""
-    content = _decode(path)
-    lines = content.splitlines()
-    if not lines or not lines[0].strip():
-        raise BadInputError(f"{path.name}: строка 1: файл пуст или нет заголовка")
-    header_line = lines[0]
-    delimiter = ";" if header_line.count(";") > header_line.count(",") else ","
-    reader = csv.reader(io.StringIO(content), delimiter=delimiter)
-    header = [_canonical(h) for h in next(reader)]
+    """Header (canonical names) and data rows of a CSV file (read in the bounded child)."""
+    table = readers.read_table(path)
+    header = [_canonical(h) for h in table.headers]
+    at = table.header_row
     seen: set[str] = set()
     for position, name in enumerate(header, start=1):
         if name in seen:
             raise BadInputError(
-                f"{path.name}: строка 1, столбец {position}: столбец «{name}» повторяется"
+                f"{path.name}: строка {at}, столбец {position}: столбец «{name}» повторяется"
             )
         seen.add(name)
     for name in required:
         if name not in seen:
-            raise BadInputError(f"{path.name}: строка 1: нет обязательного столбца «{name}»")
+            raise BadInputError(f"{path.name}: строка {at}: нет обязательного столбца «{name}»")
     rows: list[_Row] = []
-    # Rows as Excel numbers them: the header is 1 and blank lines count too.
-    for number, values in enumerate(reader, start=2):
-        if not any(v.strip() for v in values):
-            continue
+    # Rows as Excel numbers them: the header's and blank lines count too.
+    for number, raw in table.rows:
+        values = ["" if v is None else text_of(v) for v in raw]
         if len(values) > len(header):
             extra = values[len(header) :]
             if any(v.strip() for v in extra):
