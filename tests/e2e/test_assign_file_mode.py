@@ -255,3 +255,43 @@ def test_missing_capacity_is_derived_from_the_drivers_in_the_file(tmp_path: Path
     }
     # base 40 × experience 1.2; base 40 × complexity 0.8; the head's base 15.
     assert capacities == {"M1": 48, "M2": 32, "HEAD": 15}
+
+
+def _as_xlsx(text: str, path: Path) -> None:
+    """The CSV text as a workbook, numbers stored as numbers (as Excel saves them)."""
+    from clientbase.io.writers import write_xlsx
+
+    rows = list(csv.reader(text.splitlines()))
+
+    def cell(value: str) -> object:
+        try:
+            return float(value) if "." in value else int(value)
+        except ValueError:
+            return value
+
+    write_xlsx(path, rows[0], [[cell(v) for v in row] for row in rows[1:]])
+
+
+def test_the_same_files_as_xlsx_give_the_same_plan(tmp_path: Path) -> None:
+    code, _, stderr, out, _ = _run(tmp_path)
+    assert code == 0, stderr
+    from_csv = _plan(out)
+    folder = tmp_path / "xlsx"
+    folder.mkdir()
+    _as_xlsx(CLIENTS, folder / "clients.xlsx")
+    _as_xlsx(MANAGERS, folder / "managers.xlsx")
+    result = CliRunner().invoke(
+        _app(),
+        [
+            "--clients",
+            str(folder / "clients.xlsx"),
+            "--managers",
+            str(folder / "managers.xlsx"),
+            "--out",
+            str(folder / "plan.csv"),
+            "--time-limit",
+            "2",
+        ],
+    )
+    assert result.exit_code == 0, result.stderr
+    assert _plan(folder / "plan.csv") == from_csv
