@@ -485,3 +485,21 @@ def test_one_rule_is_saved_changed_and_deleted_by_name(engine: Engine) -> None:
         engine=engine, name="VIP"
     )
     assert ts.list_rules(engine=engine) == []
+
+
+def test_an_imported_team_keeps_hunters_and_farmers_apart_naming_the_rows(
+    engine: Engine, tmp_path: Path
+) -> None:
+    _add(engine, _manager("Hunter", "hunter"), _manager("Farmer", "farmer"))
+    _add(engine, _client("Alpha", "prospect"), _client("Beta"))
+    path = _write(
+        tmp_path / "teams.csv",
+        "client;role;manager\nAlpha;account;hunter@firm.ru\nBeta;acquisition;farmer@firm.ru\n"
+        "Beta;account;farmer@firm.ru\n",
+    )
+    report = import_file(engine=engine, entity="teams", path=path)
+    assert [(e.row, e.column) for e in report.errors] == [(2, "role"), (3, "role")]
+    assert "охотник не может вести клиента" in report.errors[0].message
+    assert "не может заниматься привлечением" in report.errors[1].message
+    with Session(engine) as session:
+        assert session.scalar(select(func.count()).select_from(t.Responsibility)) == 0

@@ -18,6 +18,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from clientbase.core.access import Scope
+from clientbase.core.roles import hunter_farmer_violation
 from clientbase.core.types import ActivityType, ClientStatus, Direction, Outcome, Role, RoleGroup
 from clientbase.db.bulk import insert_columns
 from clientbase.db.engine import writer
@@ -1160,6 +1161,34 @@ class _Importer:
         roles = self.choice("role", ROLE_WORDS, required=True)
         managers = self.ref("manager", "manager", required=True)
         since = self.parse("since", parse_date)
+        # Hunters and farmers apart: a hunter never becomes a client's account manager, a
+        # farmer never takes acquisition. A row that only repeats what is already so (old
+        # data exported and re-imported) changes nothing and passes.
+        held = {
+            (c, r): m
+            for c, r, m in self.session.execute(
+                select(Responsibility.client_id, Responsibility.role, Responsibility.manager_id)
+                .where(Responsibility.until.is_(None))
+                .where(Responsibility.role.in_((Role.ACCOUNT.value, Role.ACQUISITION.value)))
+            )
+        }
+        groups = dict(
+            self.session.execute(
+                select(Manager.id, Manager.role_group).where(
+                    Manager.id.in_({m for m in managers if m is not None})
+                )
+            ).all()
+        )
+        broken = [
+            (i, hunter_farmer_violation(RoleGroup(groups[m]), Role(r)))
+            for i, (c, m, r) in enumerate(zip(clients, managers, roles, strict=True))
+            if m in groups and r is not None and held.get((c, r)) != m
+        ]
+        self.fail(
+            (i for i, why in broken if why),
+            "role",
+            (f"роль не для этого менеджера: {why}" for _, why in broken if why),
+        )
         return list(zip(clients, roles, strict=True)), {"manager": managers, "since": since}
 
     # -- deals, activities, surveys, feedback
