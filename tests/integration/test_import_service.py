@@ -329,3 +329,25 @@ def test_json_is_refused_unless_it_is_an_amocrm_export(engine: Engine, source: s
         import_file(
             engine=engine, entity="deals", path=EXAMPLES / "amocrm/leads.json", source=source
         )
+
+
+def test_an_inn_whose_leading_zero_excel_dropped_is_restored_and_a_wrong_one_is_not(
+    engine: Engine, tmp_path: Path
+) -> None:
+    from clientbase.io.writers import write_xlsx
+
+    # 0100000004 passes the checksum; Excel stored it as the number 100000004.
+    path = tmp_path / "clients.xlsx"
+    write_xlsx(path, ["client_id", "name", "tax_id"], [["C1", "ООО Ноль", 100000004]])
+    report = import_file(engine=engine, entity="clients", path=path)
+    assert report.ok, [e.line() for e in report.errors]
+    assert any("ведущего нуля" in w for w in report.warnings)
+    with Session(engine) as session:
+        assert session.scalar(select(Client.tax_id).where(Client.name == "ООО Ноль")) == (
+            "0100000004"
+        )
+    wrong = _csv(
+        tmp_path / "wrong.csv", [["client_id", "name", "tax_id"], ["C2", "ООО Б", "100000005"]]
+    )
+    bad = import_file(engine=engine, entity="clients", path=wrong)
+    assert [(e.row, e.column) for e in bad.errors] == [(2, "tax_id")]

@@ -1084,6 +1084,18 @@ class _Importer:
     def _clients_columns(self) -> tuple[list[Any], dict[str, list[Any]]]:
         values: dict[str, list[Any]] = {"name": self.text("name", required=True)}
         tax_ids = [t.replace(" ", "") if t else t for t in self.text("tax_id", max_len=20)]
+        # Excel keeps an ИНН typed as a number: its leading zero is lost (9 or 11 digits).
+        # Put back when the checksum then passes; anything else stays an error.
+        restored = 0
+        for i, t in enumerate(tax_ids):
+            if t and len(t) in (9, 11) and t.isdigit() and inn_is_valid("0" + t):
+                tax_ids[i] = "0" + t
+                restored += 1
+        if restored:
+            self.report.warnings.append(
+                f"ИНН без ведущего нуля (Excel хранил его числом) восстановлен в строках: "
+                f"{restored}."
+            )
         self.fail(
             (i for i, t in enumerate(tax_ids) if t is not None and not inn_is_valid(t)),
             "tax_id",
