@@ -304,20 +304,19 @@ def check_ods(file: str, data: bytes, limits: ShapeLimits) -> None:
 
 
 def check_csv_text(file: str, text: str, limits: ShapeLimits) -> None:
-    """Refuse a CSV text with a line longer than the limit (before the csv module sees it)."""
+    """Refuse a CSV text with a line longer than the limit (before the csv module sees it).
+
+    Lines end at LF, CRLF or a bare CR (Excel for Mac saves "CSV (Macintosh)" with CR).
+    """
     limit = limits.max_line_chars
-    if len(text) <= limit or max(map(len, text.split("\n"))) <= limit:
+    if len(text) <= limit or max(map(len, text.splitlines())) <= limit:
         return
-    start = 0
-    while True:
-        newline = text.find("\n", start, start + limit + 1)
-        if newline < 0:
-            line = text.count("\n", 0, start) + 1
+    for number, line in enumerate(text.splitlines(), start=1):
+        if len(line) > limit:
             raise BadInputError(
-                f"{file}, строка {line}: файл не удалось прочитать: строка длиннее "
+                f"{file}, строка {number}: файл не удалось прочитать: строка длиннее "
                 f"{limit} символов."
             )
-        start = newline + 1
 
 
 def check_columns(file: str, records: list[Any], limits: ShapeLimits) -> None:

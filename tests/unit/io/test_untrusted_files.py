@@ -160,3 +160,12 @@ def test_a_child_over_its_cpu_time_ends_in_a_refusal(
         monkeypatch, "CLIENTBASE_READER_CPU_SECONDS=1", tmp_path / "slow.csv", data
     )
     assert "заняло слишком много времени" in message
+
+
+def test_a_big_csv_saved_with_mac_line_endings_is_not_taken_for_one_long_line(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "mac.csv"
+    path.write_bytes(b"name;region\r" + b"\xce\xce\xce;\xcc\xee\xf1\xea\xe2\xe0\r" * 150_000)
+    table = readers.read_table(path)
+    assert len(table.rows) == 150_000 and table.rows[0].values == ("ООО", "Москва")
