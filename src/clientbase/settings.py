@@ -38,7 +38,7 @@ class Settings(BaseSettings):
     # its address space and CPU time, and the largest sheet (rows × columns) and width.
     reader_memory_mb: int = 4096
     reader_cpu_seconds: int = 300
-    reader_max_cells: int = 20_000_000
+    reader_max_cells: int = 50_000_000
     reader_max_columns: int = 2_000
     # Logins (docs/decisions/0025-login-throttling.md). `login_max_failures` above is the
     # number of wrong passwords in a row that cost nothing; after them each one makes the

@@ -30,7 +30,7 @@ MAX_JSON_DEPTH = 64
 class ShapeLimits:
     """How large a sheet may be: rows × columns (cells), columns, one CSV line."""
 
-    max_cells: int = 20_000_000
+    max_cells: int = 50_000_000
     max_columns: int = 2_000
     max_line_chars: int = 1_000_000
     max_json_depth: int = MAX_JSON_DEPTH
