@@ -1176,14 +1176,6 @@ class _Importer:
         # Hunters and farmers apart: a hunter never becomes a client's account manager, a
         # farmer never takes acquisition. A row that only repeats what is already so (old
         # data exported and re-imported) changes nothing and passes.
-        held = {
-            (c, r): m
-            for c, r, m in self.session.execute(
-                select(Responsibility.client_id, Responsibility.role, Responsibility.manager_id)
-                .where(Responsibility.until.is_(None))
-                .where(Responsibility.role.in_((Role.ACCOUNT.value, Role.ACQUISITION.value)))
-            )
-        }
         groups = dict(
             self.session.execute(
                 select(Manager.id, Manager.role_group).where(
@@ -1192,14 +1184,28 @@ class _Importer:
             ).all()
         )
         broken = [
-            (i, hunter_farmer_violation(RoleGroup(groups[m]), Role(r)))
+            (i, c, m, r, why)
             for i, (c, m, r) in enumerate(zip(clients, managers, roles, strict=True))
-            if m in groups and r is not None and held.get((c, r)) != m
+            if m in groups
+            and r is not None
+            and (why := hunter_farmer_violation(RoleGroup(groups[m]), Role(r)))
         ]
+        if broken:
+            held = set(
+                self.session.execute(
+                    select(
+                        Responsibility.client_id, Responsibility.role, Responsibility.manager_id
+                    ).where(
+                        Responsibility.until.is_(None),
+                        Responsibility.client_id.in_({c for _, c, _, _, _ in broken}),
+                    )
+                ).tuples()
+            )
+            broken = [b for b in broken if (b[1], b[3], b[2]) not in held]
         self.fail(
-            (i for i, why in broken if why),
+            (i for i, *_ in broken),
             "role",
-            (f"роль не для этого менеджера: {why}" for _, why in broken if why),
+            (f"роль не для этого менеджера: {why}" for *_, why in broken),
         )
         return list(zip(clients, roles, strict=True)), {"manager": managers, "since": since}
 

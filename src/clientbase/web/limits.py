@@ -109,7 +109,6 @@ class RequestLimitsMiddleware:
         if "urlencoded" in kind:
             text = unquote_plus(text)
         elif "json" in kind:
-            text = text.replace("\\u0000", "\x00")
             text = re.sub(r"\\u00(?:0[0-8bcef]|1[0-9a-f]|7f)", "\x01", text, flags=re.I)
         if has_control_characters(text):
             await self._refuse(
